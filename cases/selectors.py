@@ -1,0 +1,82 @@
+"""Reads of children and their records, always scoped to the user's region."""
+
+from django.db import models
+from django.db.models import Q
+
+from cases.models import Application, CategoryMembership, Check, Child, Guardian
+from welfare.roles import Role
+from welfare.scoping import get_in_scope_or_404, scope_queryset
+
+
+def child_list(*, user) -> models.QuerySet[Child]:
+    """Children the user may see: residence village in their subtree; institution staff see
+    the children placed in their institution."""
+    if getattr(user, "is_authenticated", False) and user.role == Role.INSTITUTION_STAFF and not user.is_superuser:
+        if not user.institution_id or not user.is_active:
+            return Child.objects.none()
+        return Child.objects.filter(
+            placements__institution_id=user.institution_id, placements__left_on__isnull=True
+        )
+    return scope_queryset(Child.objects.all(), user, region_field="region")
+
+
+def child_get(*, user, child_id) -> Child:
+    """One child in scope, or 404."""
+    return get_in_scope_or_404(child_list(user=user).select_related("region", "household_region"), id=child_id)
+
+
+def child_search(*, user, query: str = "") -> models.QuerySet[Child]:
+    """Find children by name, identity number (full or its last digits) or a guardian's name."""
+    qs = child_list(user=user)
+    query = (query or "").strip()
+    if query:
+        from welfare.idnumber import normalize_id_number
+
+        number = normalize_id_number(query)
+        cond = Q(name__icontains=query) | Q(guardians__name__icontains=query)
+        if number and (number.isdigit() or number[-1:] == "X"):
+            cond |= Q(id_number=number) if len(number) == 18 else Q(id_number__endswith=number)
+        qs = qs.filter(cond).distinct()
+    return qs
+
+
+def guardian_list(*, user) -> models.QuerySet[Guardian]:
+    return Guardian.objects.filter(child__in=child_list(user=user))
+
+
+def membership_list(*, user) -> models.QuerySet[CategoryMembership]:
+    return CategoryMembership.objects.filter(child__in=child_list(user=user))
+
+
+def check_list(*, user) -> models.QuerySet[Check]:
+    return Check.objects.filter(child__in=child_list(user=user))
+
+
+def application_list(*, user) -> models.QuerySet[Application]:
+    """Applications about children in scope, received in scope, or to be decided in scope
+    (cross-region filing)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Application.objects.none()
+    path = user.scope_path
+    if path is None:
+        return Application.objects.none()
+    if path == "":
+        return Application.objects.all()
+    return Application.objects.filter(
+        Q(child__region__path__startswith=path)
+        | Q(received_region__path__startswith=path)
+        | Q(county__path__startswith=path)
+    )
+
+
+def current_categories(child: Child, *, on=None) -> list[str]:
+    """Category codes the child belongs to on a date (today by default)."""
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    return list(
+        child.memberships.filter(start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .order_by("category")
+        .values_list("category", flat=True)
+    )

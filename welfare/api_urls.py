@@ -1,0 +1,26 @@
+"""The /api/ tree: each app's api module contributes `routes` (for the router) and `urlpatterns`."""
+
+from importlib import import_module
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+API_MODULES = ["welfare.api", "cases.api", "benefits.api", "institutions.api"]
+
+router = DefaultRouter()
+extra: list = []
+for module_name in API_MODULES:
+    module = import_module(module_name)
+    for prefix, viewset, basename in getattr(module, "routes", []):
+        router.register(prefix, viewset, basename=basename)
+    extra += getattr(module, "urlpatterns", [])
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *extra,
+    *router.urls,
+]

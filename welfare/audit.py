@@ -1,0 +1,36 @@
+"""Audit rows written by services, in the same transaction as the change they describe."""
+
+from django.db import models
+
+from welfare.models import AuditLog
+
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    record_count: int = 0,
+    ip_address: str | None = None,
+    detail: dict | None = None,
+) -> AuditLog:
+    """Append one audit row. `detail` must never hold identity numbers or health facts."""
+    return AuditLog.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        record_count=record_count,
+        ip_address=ip_address,
+        detail=detail or {},
+    )
+
+
+def client_ip(request) -> str | None:
+    """The caller's address (the proxy's X-Forwarded-For first hop when behind one)."""
+    if request is None:
+        return None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None

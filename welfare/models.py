@@ -1,0 +1,151 @@
+"""Regions, users bound to a region or an institution, and the append-only audit log."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from welfare.roles import Role
+
+
+class Region(models.Model):
+    """An administrative region node. `path` holds the codes from the province down to this
+    node ("370000/370400/370402/"), so a subtree is one prefix query on one index."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County / district")
+        TOWNSHIP = "township", _("Township / street")
+        VILLAGE = "village", _("Village / community")
+
+    LEVEL_ORDER = ("province", "city", "county", "township", "village")
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="subregions"
+    )
+    path = models.CharField(_("path"), max_length=80, editable=False)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        indexes = [
+            # Region scoping of every page and API: path LIKE 'prefix%'.
+            models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__in=["province", "city", "county", "township", "village"]), name="region_level_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def compute_path(self) -> str:
+        return (self.parent.path if self.parent_id else "") + self.code + "/"
+
+    def save(self, *args, **kwargs):
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the province down to this node, this node last."""
+        return [c for c in self.path.split("/") if c]
+
+    def ancestors(self, *, include_self: bool = True) -> models.QuerySet["Region"]:
+        codes = self.ancestor_codes()
+        if not include_self:
+            codes = codes[:-1]
+        return Region.objects.filter(code__in=codes)
+
+    def ancestor_at(self, level: str) -> "Region | None":
+        return self.ancestors().filter(level=level).first()
+
+    def subtree(self) -> models.QuerySet["Region"]:
+        return Region.objects.filter(path__startswith=self.path)
+
+    def contains(self, other: "Region | None") -> bool:
+        return other is not None and other.path.startswith(self.path)
+
+    @property
+    def full_name(self) -> str:
+        return "".join(r.name for r in sorted(self.ancestors(), key=lambda r: len(r.path)))
+
+
+class User(AbstractUser):
+    """A person using the system, bound to one region node or one institution."""
+
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.VILLAGE_DIRECTOR)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_full_name() or self.username} ({self.get_role_display()})"
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def scope_path(self) -> str | None:
+        """The path prefix of what the user may see: None means nothing, "" means everything."""
+        if self.is_admin_role:
+            return ""
+        if self.role == Role.INSTITUTION_STAFF:
+            inst = self.institution
+            return inst.region.path if inst else None
+        return self.region.path if self.region_id else None
+
+
+class AuditLog(models.Model):
+    """Append-only log of sensitive actions: identity-number reveals, exports, approvals,
+    payout runs. Written by services in the same transaction as the change."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    record_count = models.PositiveIntegerField(_("records"), default=0)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("Audit log entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit log entries are append-only.")

@@ -1,0 +1,16 @@
+"""Settings for the test suite: fast hashing, in-memory e-mail; the database comes from DATABASE_URL."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+# The suite runs on the real PostgreSQL of the machine unless DATABASE_URL says otherwise.
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/welfare")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_ENABLED = True
