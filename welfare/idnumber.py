@@ -99,8 +99,7 @@ def mask_id_number(value: str | None) -> str:
 
 def make_id_number(region_code: str, birth: datetime.date, sequence: int, sex: str) -> str:
     """Build a valid number (for demo data, tests and benchmarks)."""
-    seq = sequence % 1000
-    if (seq % 2 == 1) != (sex == "M"):
-        seq = (seq + 1) % 1000
+    # The last sequence digit is odd for men, even for women: 500 numbers per place, day and sex.
+    seq = (sequence % 500) * 2 + (1 if sex == "M" else 0)
     first17 = f"{region_code[:6]}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
