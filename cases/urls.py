@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Pages of the cases app. Each area has its own urls module, included here."""
+
+from django.urls import include, path
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("cases.urls_children")),
+    path("checks/", include("cases.urls_checks")),
+    path("applications/", include("cases.urls_applications")),
+    path("dashboard/", include("cases.urls_dashboard")),
+    path("import/", include("cases.urls_import")),
+]

@@ -7,7 +7,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-API_MODULES = ["welfare.api", "cases.api", "benefits.api", "institutions.api"]
+API_MODULES = [
+    "welfare.api",
+    "cases.api",
+    "cases.api_checks",
+    "cases.api_dashboard",
+    "benefits.api",
+    "institutions.api",
+]
 
 router = DefaultRouter()
 extra: list = []
