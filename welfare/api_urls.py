@@ -12,6 +12,7 @@ API_MODULES = [
     "cases.api",
     "cases.api_checks",
     "cases.api_dashboard",
+    "cases.api_reveal",
     "benefits.api",
     "institutions.api",
 ]
