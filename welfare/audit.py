@@ -5,7 +5,6 @@ from django.db import models
 from welfare.models import AuditLog
 
 
-
 def audit_record(
     *,
     actor,

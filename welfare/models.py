@@ -44,12 +44,12 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def compute_path(self) -> str:
-        return (self.parent.path if self.parent_id else "") + self.code + "/"
-
     def save(self, *args, **kwargs):
         self.path = self.compute_path()
         super().save(*args, **kwargs)
+
+    def compute_path(self) -> str:
+        return (self.parent.path if self.parent_id else "") + self.code + "/"
 
     def ancestor_codes(self) -> list[str]:
         """Codes from the province down to this node, this node last."""
