@@ -1,4 +1,448 @@
-"""API resources of this app (registered by welfare/api_urls.py)."""
+"""API resources of the cases app: children, guardians and simple reports (registered by
+welfare/api_urls.py). Thin: reads through cases.selectors, writes through cases.services."""
 
-routes: list = []
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from cases import selectors, services
+from cases.categories import PAID_CATEGORIES, Category
+from cases.models import CategoryMembership, Child, Guardian, Sex
+from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
+from welfare.exports import export_rows
+from welfare.idnumber import mask_id_number
+from welfare.models import Region
+from welfare.roles import Action, can
+from welfare.scoping import get_in_scope_or_404
+
+# The paid categories as a choice set (named PaidCategoryEnum in the schema by settings).
+PAID_CATEGORY_CHOICES = [(c, Category(c).label) for c in PAID_CATEGORIES]
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def current_memberships_prefetch(on: datetime.date | None = None) -> Prefetch:
+    """The memberships in force on a date, onto `child.current_memberships` (one query per page)."""
+    on = on or timezone.localdate()
+    qs = (
+        CategoryMembership.objects.filter(start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .order_by("category")
+        .only("id", "child_id", "category")
+    )
+    return Prefetch("memberships", queryset=qs, to_attr="current_memberships")
+
+
+def child_categories(child: Child) -> list[str]:
+    prefetched = getattr(child, "current_memberships", None)
+    if prefetched is not None:
+        return [m.category for m in prefetched]
+    return selectors.current_categories(child)
+
+
+def child_for_write(*, user, child_id) -> Child:
+    """The child a write refers to: found in the user's scope, else 403 when it exists
+    elsewhere (writes outside one's scope are refused, not hidden), else a 400."""
+    child = selectors.child_list(user=user).select_related("region").filter(id=child_id).first()
+    if child is not None:
+        return child
+    # Not in scope: an existence check only (nothing of the record is read or shown).
+    if Child.objects.filter(id=child_id).exists():
+        raise PermissionDenied(_("This child is outside your area of responsibility."))
+    raise serializers.ValidationError({"child": [_("There is no child with this id.")]})
+
+
+# --- children -------------------------------------------------------------------------------------
+
+
+class GuardianNestedSerializer(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Guardian
+        fields = ["id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian"]
+
+    def get_id_number(self, obj: Guardian) -> str:
+        return mask_id_number(obj.id_number)
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    """A child as read: the identity number is always masked (revealing it is a logged action)."""
+
+    id_number = serializers.SerializerMethodField(help_text="masked: region code and last four characters")
+    region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="village code")
+    household_region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    categories = serializers.SerializerMethodField(help_text="category codes in force today")
+    guardians = GuardianNestedSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Child
+        fields = [
+            "id",
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "region",
+            "household_region",
+            "categories",
+            "check_state",
+            "next_check_due",
+            "school",
+            "registered_on",
+            "review_status",
+            "guardians",
+        ]
+        read_only_fields = fields
+
+    def get_id_number(self, obj: Child) -> str | None:
+        return mask_id_number(obj.id_number) or None
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Category.choices)))
+    def get_categories(self, obj: Child) -> list[str]:
+        return child_categories(obj)
+
+
+class ChildWriteSerializer(serializers.Serializer):
+    """What `POST /api/children/` takes (and `PATCH`, partially)."""
+
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_null=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    region = RegionCodeField(help_text="village code")
+    household_region = RegionCodeField(required=False, allow_null=True, help_text="household-registration region code")
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), required=False, max_length=len(Category.values)
+    )
+    school = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    health_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    disability_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def validate_categories(self, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError(_("A category is listed twice."))
+        return value
+
+
+class ChildFilter(filters.FilterSet):
+    region = filters.CharFilter(method="filter_region", label=gettext_lazy("region code (the whole subtree)"))
+    household_region = filters.CharFilter(
+        method="filter_household_region", label=gettext_lazy("household-registration region code (subtree)")
+    )
+    category = filters.ChoiceFilter(choices=Category.choices, method="filter_category", label=gettext_lazy("category in force today"))
+    check_state = filters.ChoiceFilter(choices=Child.CheckState.choices)
+    review_status = filters.ChoiceFilter(choices=Child.ReviewStatus.choices)
+    sex = filters.ChoiceFilter(choices=Sex.choices)
+    name = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=50)
+    q = filters.CharFilter(method="filter_q", max_length=50, label=gettext_lazy("name, identity number or its last digits, guardian name"))
+    next_check_due_before = filters.DateFilter(field_name="next_check_due", lookup_expr="lte")
+
+    class Meta:
+        model = Child
+        fields = ["region", "household_region", "category", "check_state", "review_status", "sex", "name", "q"]
+
+    @staticmethod
+    def _subtree(queryset, field: str, code: str):
+        path = Region.objects.filter(code=code).values_list("path", flat=True).first()
+        if path is None:
+            return queryset.none()
+        return queryset.filter(**{f"{field}__path__startswith": path})
+
+    def filter_region(self, queryset, name, value):
+        return self._subtree(queryset, "region", value)
+
+    def filter_household_region(self, queryset, name, value):
+        return self._subtree(queryset, "household_region", value)
+
+    def filter_category(self, queryset, name, value):
+        today = timezone.localdate()
+        current = CategoryMembership.objects.filter(child=OuterRef("pk"), category=value, start_date__lte=today).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today)
+        )
+        return queryset.filter(Exists(current))
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(id__in=selectors.child_search(user=self.request.user, query=value).values("id"))
+
+
+def child_export_columns(*, full_numbers: bool) -> list:
+    def number(child: Child) -> str:
+        return (child.id_number or "") if full_numbers else mask_id_number(child.id_number)
+
+    return [
+        (_("ID"), lambda c: c.id),
+        (_("Name"), lambda c: c.name),
+        (_("Identity number"), number),
+        (_("Sex"), lambda c: c.get_sex_display()),
+        (_("Birth date"), lambda c: c.birth_date.isoformat()),
+        (_("Village code"), lambda c: c.region.code),
+        (_("Village"), lambda c: c.region.name),
+        (_("Household registration code"), lambda c: c.household_region.code),
+        (_("Categories"), lambda c: ", ".join(child_categories(c))),
+        (_("Check state"), lambda c: c.check_state or ""),
+        (_("Next check due"), lambda c: c.next_check_due.isoformat() if c.next_check_due else ""),
+    ]
+
+
+def wants_full_numbers(request) -> bool:
+    """`?full_id_numbers=1` asks for full identity numbers in an export: only for roles that may
+    reveal them; the export log records that it was asked."""
+    wanted = request.query_params.get("full_id_numbers", "") in ("1", "true", "yes")
+    if wanted and not can(request.user, Action.REVEAL_ID):
+        raise PermissionDenied(_("Your role may not see full identity numbers."))
+    return wanted
+
+
+def _export_params() -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter(
+            "full_id_numbers", bool, description="export full identity numbers (roles that may reveal them; the export log says so)"
+        )
+    ]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Children in the caller's scope"),
+    retrieve=extend_schema(summary="One child in scope (404 outside it)"),
+    create=extend_schema(
+        request=ChildWriteSerializer,
+        responses={201: ChildSerializer, 400: OpenApiResponse(description="field errors"), 403: OpenApiResponse(description="outside scope or role")},
+    ),
+    partial_update=extend_schema(
+        request=ChildWriteSerializer,
+        responses={200: ChildSerializer, 400: OpenApiResponse(description="field errors"), 403: OpenApiResponse(description="outside scope or role")},
+    ),
+)
+class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Children: read in scope, register through `child_register`, change through `child_update`."""
+
+    serializer_class = ChildSerializer
+    filterset_class = ChildFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return (
+            selectors.child_list(user=self.request.user)
+            .select_related("region", "household_region")
+            .prefetch_related(current_memberships_prefetch(), Prefetch("guardians", queryset=Guardian.objects.order_by("id")))
+            .order_by("id")
+        )
+
+    def get_object(self):
+        return get_in_scope_or_404(self.get_queryset(), id=self.kwargs["pk"])
+
+    def _reload(self, child_id: int) -> Child:
+        return self.get_queryset().get(id=child_id)
+
+    def create(self, request, *args, **kwargs):
+        data = ChildWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        child = services.child_register(by=request.user, **data.validated_data)
+        return Response(ChildSerializer(self._reload(child.id)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        child = self.get_object()
+        data = ChildWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        categories = fields.pop("categories", None)
+        if fields.get("household_region", "") is None:
+            fields.pop("household_region")  # null means "leave as it is"
+        with transaction.atomic():
+            if fields:
+                child = services.child_update(by=request.user, child=child, **fields)
+            if categories is not None:
+                current = set(child_categories(child))
+                removed = current - set(categories)
+                if removed:
+                    msg = _("End a category membership with its reason on the child's page; it cannot be removed here.")
+                    raise serializers.ValidationError({"categories": [msg]})
+                for category in categories:
+                    if category not in current:
+                        services.membership_start(by=request.user, child=child, category=category, start_date=timezone.localdate())
+        return Response(ChildSerializer(self._reload(child.id)).data)
+
+    @export_schema(parameters=_export_params(), summary="The filtered list of children as xlsx or csv (logged)")
+    @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
+    def export(self, request, *args, **kwargs):
+        full = wants_full_numbers(request)
+        rows = self.filter_queryset(self.get_queryset()).prefetch_related(None).prefetch_related(current_memberships_prefetch())
+        return export_rows(
+            user=request.user,
+            request=request,
+            rows=rows.iterator(chunk_size=2000),
+            columns=child_export_columns(full_numbers=full),
+            filename="children",
+            fmt=export_format(request),
+            action="children.exported",
+            detail={"full_id_numbers": full, "filters": {k: v for k, v in request.query_params.items() if k != "format"}},
+        )
+
+
+# --- guardians ------------------------------------------------------------------------------------
+
+
+class GuardianSerializer(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField(help_text="masked")
+
+    class Meta:
+        model = Guardian
+        fields = ["id", "child", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian"]
+        read_only_fields = fields
+
+    def get_id_number(self, obj: Guardian) -> str:
+        return mask_id_number(obj.id_number)
+
+
+class GuardianWriteSerializer(serializers.Serializer):
+    child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    name = serializers.CharField(max_length=50)
+    relation = serializers.ChoiceField(choices=Guardian.Relation.choices)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    is_migrant_worker = serializers.BooleanField(required=False, default=False)
+    work_place = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    can_act_as_guardian = serializers.BooleanField(required=False, default=True)
+
+
+class GuardianFilter(filters.FilterSet):
+    child = filters.NumberFilter(field_name="child_id")
+    region = filters.CharFilter(method="filter_region", label=gettext_lazy("village code of the child (subtree)"))
+    relation = filters.ChoiceFilter(choices=Guardian.Relation.choices)
+    is_migrant_worker = filters.BooleanFilter()
+
+    class Meta:
+        model = Guardian
+        fields = ["child", "region", "relation", "is_migrant_worker"]
+
+    def filter_region(self, queryset, name, value):
+        path = Region.objects.filter(code=value).values_list("path", flat=True).first()
+        return queryset.none() if path is None else queryset.filter(child__region__path__startswith=path)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=GuardianWriteSerializer,
+        responses={201: GuardianSerializer, 400: OpenApiResponse(description="field errors"), 403: OpenApiResponse(description="outside scope or role")},
+    ),
+)
+class GuardianViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Guardians of the children in scope; added through `guardian_add`."""
+
+    serializer_class = GuardianSerializer
+    filterset_class = GuardianFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return selectors.guardian_list(user=self.request.user).order_by("id")
+
+    def get_object(self):
+        return get_in_scope_or_404(self.get_queryset(), id=self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        data = GuardianWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        child = child_for_write(user=request.user, child_id=fields.pop("child"))
+        guardian = services.guardian_add(by=request.user, child=child, **fields)
+        return Response(GuardianSerializer(guardian).data, status=status.HTTP_201_CREATED)
+
+    @export_schema(parameters=_export_params(), summary="The filtered list of guardians as xlsx or csv (logged)")
+    @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
+    def export(self, request, *args, **kwargs):
+        full = wants_full_numbers(request)
+
+        def number(g: Guardian) -> str:
+            return g.id_number if full else mask_id_number(g.id_number)
+
+        columns = [
+            (_("ID"), lambda g: g.id),
+            (_("Child ID"), lambda g: g.child_id),
+            (_("Child"), lambda g: g.child.name),
+            (_("Name"), lambda g: g.name),
+            (_("Relation"), lambda g: g.get_relation_display()),
+            (_("Identity number"), number),
+            (_("Phone"), lambda g: g.phone),
+            (_("Works away from home"), lambda g: _("yes") if g.is_migrant_worker else _("no")),
+            (_("Where they work"), lambda g: g.work_place),
+            (_("Can act as guardian"), lambda g: _("yes") if g.can_act_as_guardian else _("no")),
+        ]
+        rows = self.filter_queryset(self.get_queryset()).select_related("child")
+        return export_rows(
+            user=request.user,
+            request=request,
+            rows=rows.iterator(chunk_size=2000),
+            columns=columns,
+            filename="guardians",
+            fmt=export_format(request),
+            action="guardians.exported",
+            detail={"full_id_numbers": full},
+        )
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+class ReportSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    value = serializers.IntegerField()
+
+
+class ReportViewSet(viewsets.ViewSet):
+    """A read-only list of simple counts of the children in scope (today)."""
+
+    serializer_class = ReportSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: ReportSerializer(many=True)}, summary="Simple counts over the caller's scope")
+    def list(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        children = selectors.child_list(user=request.user)
+        totals = children.aggregate(
+            children=Count("id"),
+            overdue=Count("id", filter=Q(check_state=Child.CheckState.OVERDUE)),
+            due_soon=Count("id", filter=Q(check_state=Child.CheckState.DUE_SOON)),
+        )
+        by_category = dict(
+            CategoryMembership.objects.filter(child__in=children, start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .values_list("category")
+            .annotate(n=Count("child_id", distinct=True))
+            .values_list("category", "n")
+        )
+        rows = [
+            {"key": "children", "title": _("Children"), "value": totals["children"]},
+            {"key": "checks_overdue", "title": _("Checks overdue"), "value": totals["overdue"]},
+            {"key": "checks_due_soon", "title": _("Checks due soon"), "value": totals["due_soon"]},
+        ]
+        rows += [
+            {"key": f"category:{code}", "title": str(label), "value": by_category.get(code, 0)} for code, label in Category.choices
+        ]
+        return Response(ReportSerializer(rows, many=True).data)
+
+
+routes = [
+    ("children", ChildViewSet, "child"),
+    ("guardians", GuardianViewSet, "guardian"),
+    ("reports", ReportViewSet, "report"),
+]
 urlpatterns: list = []

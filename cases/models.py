@@ -75,6 +75,9 @@ class Child(models.Model):
         indexes = [
             # Daily overdue-check job and the worklists: children by due date.
             models.Index(fields=["next_check_due"], name="child_next_check_due"),
+            # Daily overdue-check job: only the rows whose state changes today are read
+            # (state = 'ok' AND due <= today + 14, ...); also the check_state filter of the list API.
+            models.Index(fields=["check_state", "next_check_due"], name="child_check_state_due"),
             # Child search by name on the director's and supervisor's pages.
             models.Index(fields=["name"], name="child_name"),
         ]
@@ -249,6 +252,9 @@ class Check(models.Model):
     risk_level = models.CharField(_("risk level"), max_length=6, choices=RiskLevel.choices, default=RiskLevel.LOW)
     notes = models.TextField(_("notes"), blank=True)
     follow_up = models.TextField(_("follow-up actions"), blank=True)
+    campaign = models.ForeignKey(
+        "Campaign", verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT, related_name="checks"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -266,3 +272,112 @@ class Check(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} {self.checked_on}"
+
+
+class Draft(models.Model):
+    """A long form (the registration of a child with guardians) saved half-way by its author.
+    Only the author sees it; it is deleted when the form is finally submitted."""
+
+    class Kind(models.TextChoices):
+        CHILD_REGISTRATION = "child_registration", _("Child registration")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["child_registration"]), name="draft_kind_valid"),
+        ]
+        indexes = [
+            # The child director's worklist: "my drafts", newest first.
+            models.Index(fields=["user", "kind", "updated_at"], name="draft_user_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_kind_display()} {self.updated_at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """The one-time token of a submitted page form. A second submit of the same form (double
+    click, a retry on a patchy connection) finds the record the first one created."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32)
+    object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.token[:8]}…"
+
+
+class Campaign(models.Model):
+    """A one-off check round launched by a county or province (e.g. the summer flood-season
+    safety checks, 暑期汛期安全保护): every child of the chosen categories in the region is to
+    be checked between `starts_on` and `deadline`."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind of check"), max_length=10, choices=Check.Kind.choices, default=Check.Kind.SAFETY)
+    region = models.ForeignKey("welfare.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="campaigns")
+    categories = models.JSONField(_("categories"), default=list)
+    starts_on = models.DateField(_("starts on"))
+    deadline = models.DateField(_("deadline"))
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("launched by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check campaign")
+        verbose_name_plural = _("check campaigns")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["routine", "safety", "follow_up", "incident"]), name="campaign_kind_valid"),
+            models.CheckConstraint(condition=Q(deadline__gte=F("starts_on")), name="campaign_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on} – {self.deadline})"
+
+
+class DashboardSnapshot(models.Model):
+    """Dashboard figures of one township or county on one day (`day`), or of one county at the
+    end of one month (`month`: categories and money paid only), computed by cases/dashboard.py.
+    County, city and province dashboards add these rows up; the task in cases/tasks_dashboard.py
+    refreshes them and the page shows `computed_at`. Derived data: safe to delete, recomputed
+    on demand."""
+
+    class Kind(models.TextChoices):
+        DAY = "day", _("Figures on a day")
+        MONTH = "month", _("Figures at a month's end")
+
+    region = models.ForeignKey("welfare.Region", verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    on = models.DateField(_("date"))
+    figures = models.JSONField(_("figures"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["day", "month"]), name="dashboard_snapshot_kind_valid"),
+            models.UniqueConstraint(fields=["region", "kind", "on"], name="dashboard_snapshot_one_per_region_day"),
+        ]
+        indexes = [
+            # County, city and province dashboards (/cases/dashboard/): the rows of a day.
+            models.Index(fields=["kind", "on"], name="dashboard_snapshot_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.kind} {self.on}"

@@ -80,3 +80,34 @@ def current_categories(child: Child, *, on=None) -> list[str]:
         .order_by("category")
         .values_list("category", flat=True)
     )
+
+
+def child_filter(
+    qs: models.QuerySet[Child],
+    *,
+    region_code: str = "",
+    category: str = "",
+    sub_category: str = "",
+    on=None,
+    check_state: str = "",
+) -> models.QuerySet[Child]:
+    """Narrow an already scoped child queryset the way the dashboard's numbers count: a region's
+    subtree, a category (and sub-category) in force on a date, a check state."""
+    from django.utils import timezone
+
+    from welfare.models import Region
+
+    if region_code:
+        region = Region.objects.filter(code=region_code).only("path").first()
+        qs = qs.filter(region__path__startswith=region.path) if region else qs.none()
+    if category:
+        on = on or timezone.localdate()
+        memberships = CategoryMembership.objects.filter(category=category, start_date__lte=on).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on)
+        )
+        if sub_category:
+            memberships = memberships.filter(sub_category=sub_category)
+        qs = qs.filter(id__in=memberships.values("child_id"))
+    if check_state:
+        qs = qs.filter(check_state=check_state)
+    return qs

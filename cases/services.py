@@ -187,6 +187,15 @@ def guardian_add(
     return guardian
 
 
+def _refresh_check_schedule(child: Child, category: str) -> None:
+    """Joining or leaving the left-behind category changes the three-monthly check list now,
+    not at the next daily run."""
+    if category == Category.LEFT_BEHIND:
+        from cases.checks import check_schedule_refresh
+
+        check_schedule_refresh(child=child)
+
+
 @transaction.atomic
 def membership_start(
     *, by, child: Child, category: str, start_date: datetime.date, reason: str = "", sub_category: str = ""
@@ -208,6 +217,7 @@ def membership_start(
         child=child, category=category, start_date=start_date, reason=reason, sub_category=sub_category
     )
     audit_record(actor=by, action="membership.started", target=membership, detail={"category": category})
+    _refresh_check_schedule(child, category)
     return membership
 
 
@@ -224,4 +234,101 @@ def membership_end(*, by, membership: CategoryMembership, end_date: datetime.dat
     membership.end_date, membership.end_reason = end_date, end_reason.strip()
     membership.save(update_fields=["end_date", "end_reason"])
     audit_record(actor=by, action="membership.ended", target=membership)
+    _refresh_check_schedule(membership.child, membership.category)
     return membership
+
+
+# --- Page forms: one-time submission tokens, drafts, the supervisor's review of children ---
+
+
+@transaction.atomic
+def form_submission_once(*, by, token: str, kind: str, create) -> tuple[int, bool]:
+    """Run `create()` (which returns a saved model) once per form token. A second submit of the
+    same form answers the id the first one created and `False`, and creates nothing. When
+    `create()` fails the token is not used up (everything rolls back), so the form can be fixed
+    and sent again."""
+    from cases.models import FormSubmission
+
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        raise ApplicationError(_("This form has expired: reload the page and fill it in again."))
+    try:
+        with transaction.atomic():
+            submission = FormSubmission.objects.create(token=token, user=by, kind=kind)
+    except IntegrityError:
+        # The first submit committed (a concurrent one blocks on the unique index until it does).
+        existing = FormSubmission.objects.filter(token=token, user=by, kind=kind).first()
+        if existing is None or existing.object_id is None:
+            raise ApplicationError(_("This form was already submitted.")) from None
+        return existing.object_id, False
+    obj = create()
+    submission.object_id = obj.pk
+    submission.save(update_fields=["object_id"])
+    return obj.pk, True
+
+
+@transaction.atomic
+def child_register_with_guardians(*, by, child: dict, guardians: list[dict]) -> Child:
+    """Register a child and their guardians in one go (the long registration page). Errors of
+    the n-th guardian come back under `guardians-<n>-<field>`."""
+    registered = child_register(by=by, **child)
+    for index, guardian in enumerate(guardians):
+        try:
+            guardian_add(by=by, child=registered, **guardian)
+        except ApplicationError as exc:
+            errors = {f"guardians-{index}-{field}": message for field, message in exc.field_errors.items()}
+            raise ApplicationError(exc.message, field_errors=errors) from None
+    return registered
+
+
+@transaction.atomic
+def draft_save(*, by, kind: str, data: dict, title: str = "", draft_id: int | None = None):
+    """Keep a half-filled form for its author (create, or update their own draft)."""
+    from cases.models import Draft
+
+    if kind not in Draft.Kind.values:
+        raise ApplicationError(_("Unknown kind of draft."))
+    draft = Draft.objects.filter(id=draft_id, user=by).first() if draft_id else None
+    if draft is None:
+        draft = Draft(user=by, kind=kind)
+    draft.title, draft.data = (title or "").strip()[:100], data
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def draft_delete(*, by, draft_id: int) -> None:
+    """Delete one of the user's own drafts (nothing happens for someone else's)."""
+    from cases.models import Draft
+
+    Draft.objects.filter(id=draft_id, user=by).delete()
+
+
+@transaction.atomic
+def child_review(*, by, child: Child, approve: bool, comment: str = "") -> Child:
+    """A supervisor (or the county) approves a new or changed child, or returns it to the child
+    director with a comment saying what to correct. Correcting it (child_update) puts it back
+    in the review queue."""
+    from welfare.errors import PermissionDeniedError
+    from welfare.roles import can
+
+    if not (can(by, Action.REVIEW) or can(by, Action.APPROVE)):
+        raise PermissionDeniedError(_("Your role is not allowed to do this."))
+    require_in_scope(by, child.region)
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    if child.review_status != Child.ReviewStatus.PENDING:
+        msg = _("This child has already been reviewed.")
+        raise ApplicationError(msg, field_errors={"decision": msg})
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        msg = _("Say what the child director must correct.")
+        raise ApplicationError(msg, field_errors={"comment": msg})
+    if len(comment) > 500:
+        msg = _("Keep the comment under 500 characters.")
+        raise ApplicationError(msg, field_errors={"comment": msg})
+    child.review_status = Child.ReviewStatus.APPROVED if approve else Child.ReviewStatus.RETURNED
+    child.review_comment = comment
+    child._history_user = by  # type: ignore[attr-defined]  # simple-history: who reviewed, also outside a request
+    child.save(update_fields=["review_status", "review_comment", "updated_at"])
+    audit_record(actor=by, action="child.approved" if approve else "child.returned", target=child)
+    return child

@@ -9,4 +9,5 @@ urlpatterns: list = [
     path("applications/", include("cases.urls_applications")),
     path("dashboard/", include("cases.urls_dashboard")),
     path("import/", include("cases.urls_import")),
+    path("reveal/", include("cases.urls_reveal")),
 ]

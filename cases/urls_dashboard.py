@@ -1,1 +1,11 @@
-urlpatterns: list = []
+"""Dashboard pages, included at /cases/dashboard/ (namespace `cases`)."""
+
+from django.urls import path
+
+from cases import views_dashboard as views
+
+urlpatterns: list = [
+    path("", views.dashboard_page, name="dashboard"),
+    path("villages/", views.villages_without_director_page, name="dashboard_villages"),
+    path("export/<slug:table>.xlsx", views.dashboard_export, name="dashboard_export"),
+]

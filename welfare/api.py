@@ -1,12 +1,24 @@
-"""API plumbing shared by every app: the error handler and the regions resource."""
+"""API plumbing shared by every app: the error handler, token auth, export renderers and the
+regions resource."""
 
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from rest_framework import serializers, viewsets
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import parsers, renderers, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from welfare.errors import ApplicationError
+from welfare.exports import XLSX_TYPE
 from welfare.models import Region
 from welfare.scoping import region_list
 
@@ -22,7 +34,7 @@ def exception_handler(exc, context):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="null for a province")  # type: ignore[assignment,var-annotated]
 
     class Meta:
         model = Region
@@ -46,6 +58,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RegionSerializer
     lookup_field = "code"
+    lookup_value_regex = "[0-9]{1,12}"
     filterset_class = RegionFilter
 
     def get_queryset(self):
@@ -54,3 +67,130 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 routes = [("regions", RegionViewSet, "region")]
 urlpatterns: list = []
+
+
+# --- Token auth ---------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(APIView):
+    """`POST /api/auth/token/` with `{"username","password"}` answers `{"token"}`. Failed attempts
+    count toward the django-axes lockout like failed page logins; a disabled user gets no token,
+    and an existing token stops working as soon as the user is disabled (TokenAuthentication
+    checks `is_active` on every request)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+    renderer_classes = [renderers.JSONRenderer]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 400: OpenApiResponse(description="wrong credentials"), 403: OpenApiResponse(description="locked out")},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        http_request = request._request  # axes flags the Django request, which its middleware reads
+        user = authenticate(
+            request=http_request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if getattr(http_request, "axes_locked_out", False):
+            raise DRFPermissionDenied(_("Too many failed logins: this account is locked for a while."))
+        if user is None:
+            raise ValidationError({"non_field_errors": [_("The username or password is wrong.")]})
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+class XlsxRenderer(renderers.BaseRenderer):
+    """Lets `?format=xlsx` reach an export action (the action answers the file itself)."""
+
+    media_type = XLSX_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else b""
+
+
+class CsvRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else b""
+
+
+EXPORT_RENDERERS = [XlsxRenderer, CsvRenderer, renderers.JSONRenderer]
+EXPORT_PARAMETERS = [
+    OpenApiParameter("format", str, enum=["xlsx", "csv"], description="file format (xlsx by default)"),
+]
+
+
+def export_schema(**kwargs):
+    """Schema of an export action: an xlsx or csv download of the filtered list."""
+    return extend_schema(
+        parameters=EXPORT_PARAMETERS + kwargs.pop("parameters", []),
+        responses={
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (403, "application/json"): OpenApiResponse(description="the role may not export"),
+        },
+        **kwargs,
+    )
+
+
+def export_format(request) -> str:
+    fmt = getattr(getattr(request, "accepted_renderer", None), "format", "xlsx")
+    return "csv" if fmt == "csv" else "xlsx"
+
+
+class ExportErrorsAsJsonMixin:
+    """An export action answers a file; its errors (403, 400) are still JSON."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        if getattr(self, "action", None) == "export":
+            self.request.accepted_renderer = renderers.JSONRenderer()  # type: ignore[attr-defined]
+            self.request.accepted_media_type = "application/json"  # type: ignore[attr-defined]
+        return response
+
+
+class RegionCodeField(serializers.SlugRelatedField):
+    """A region referenced by its official code (6, 9 or 12 digits); anything else is a 400."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Region.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data.isdigit() or not data.isascii() or len(data) > 12:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:20])
+        return super().to_internal_value(data)
+
+
+class MonthFieldSchema(OpenApiSerializerFieldExtension):
+    """Months (`YYYY-MM`, DESIGN.md) in the schema, for the month field of the benefits API."""
+
+    target_class = "benefits.api.MonthField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2025-01"}

@@ -4,8 +4,9 @@ from importlib import import_module
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
+
+from welfare.api import TokenView
 
 API_MODULES = [
     "welfare.api",
@@ -26,7 +27,7 @@ for module_name in API_MODULES:
     extra += getattr(module, "urlpatterns", [])
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *extra,

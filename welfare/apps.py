@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class WelfareConfig(AppConfig):
     name = "welfare"
     verbose_name = _("Regions, users and audit")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from welfare.security import install_audit_log_guard
+
+        # The audit log is append-only in the database too (a trigger refusing UPDATE/DELETE).
+        post_migrate.connect(install_audit_log_guard, sender=self, dispatch_uid="welfare_audit_log_guard")

@@ -41,3 +41,79 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class ServiceUnavailableMiddleware:
+    """A view that hits a database outage (PostgreSQL restarting) or an unreachable Celery
+    broker answers 503 with a clear message instead of a 500 trace; the service's transaction
+    has rolled back, so nothing was half-saved. Outages raised outside views are answered the
+    same way by the 500 handler (welfare.security.server_error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from welfare.security import is_outage, outage_response
+
+        if is_outage(exception):
+            import logging
+
+            logging.getLogger("welfare.outage").error("Service unavailable: %s", type(exception).__name__)
+            return outage_response(request, exception)
+        return None
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies over UPLOAD_MAX_BYTES (file uploads) or DATA_UPLOAD_MAX_MEMORY_SIZE (any
+    other body, including JSON that DRF reads without Django's own size check) with 413, before
+    anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith("multipart/"):
+            limit = settings.UPLOAD_MAX_BYTES + 64 * 1024  # the file plus the form's envelope
+        else:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or length
+        if length > limit:
+            return self._too_large(request, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request, limit: int):
+        from django.http import HttpResponse, JsonResponse
+        from django.template.loader import render_to_string
+        from django.utils.translation import gettext as _
+
+        message = _("The upload is too large: at most %(mb)s MB is accepted.") % {"mb": round(limit / 1024 / 1024, 1)}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        return HttpResponse(render_to_string("413.html", {"message": message}), status=413)
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character in the address or the query (`?search=%00`) cannot be stored or searched
+    in PostgreSQL text: answer 400 at once instead of failing deep inside a view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, values in request.GET.lists() for v in values):
+            from django.http import HttpResponseBadRequest, JsonResponse
+            from django.utils.translation import gettext as _
+
+            message = _("The request contains a character that is not allowed.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from welfare.roles import Role
@@ -149,3 +150,35 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit log entries are append-only.")
+
+
+class Notification(models.Model):
+    """An in-app notification (and, when e-mail is configured, an e-mail). `dedupe_key` is
+    unique, so a job that runs twice the same day creates nothing new."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    created_on = models.DateTimeField(_("created on"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=120)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            # varchar_pattern_ops: the daily check job also reads a day's rows by key prefix.
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key_unique", opclasses=["varchar_pattern_ops"]),
+        ]
+        indexes = [
+            # The unread badge and the notifications page: a user's latest notifications.
+            models.Index(fields=["recipient", "read_at", "created_on"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

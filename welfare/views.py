@@ -1,14 +1,167 @@
+"""The shell pages: the home page of each role and the language switch."""
+
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+
+from welfare.roles import Action, Role, can
+
+# Each link names the URL names it may have (the first that exists wins): pages that other
+# parts of the system have not built yet simply do not show.
+LINKS: dict[str, tuple] = {
+    "worklist": (_("My worklist"), _("Returned records, drafts, checks due"), ("cases:worklist",)),
+    "register": (_("Register a child"), _("Identity number, guardians, categories"), ("cases:child_register",)),
+    "find": (_("Find a child"), _("By name, identity number or guardian"), ("cases:child_list",)),
+    "checks": (
+        _("Checks"),
+        _("Left-behind children due or overdue for their three-monthly check"),
+        ("cases:checks_mine", "cases:check_worklist"),
+    ),
+    "checks_overdue": (
+        _("Overdue checks"),
+        _("Overdue and due-soon children by village"),
+        ("cases:checks_overdue",),
+    ),
+    "campaigns": (_("Check campaigns"), _("Summer and flood-season safety checks"), ("cases:campaigns",)),
+    "applications": (
+        _("Applications"),
+        _("Recognition applications filed for families"),
+        ("cases:application_list", "cases:applications"),
+    ),
+    "child_review": (
+        _("Review new or changed children"),
+        _("Approve or return with a comment"),
+        ("cases:review_queue",),
+    ),
+    "application_review": (
+        _("Applications to review"),
+        _("First review by the township"),
+        ("cases:application_township_queue", "cases:application_review_queue", "cases:application_queue_township"),
+    ),
+    "application_approve": (
+        _("Applications to approve"),
+        _("County approval or rejection within the time limit"),
+        ("cases:application_county_queue", "cases:application_approval_queue", "cases:application_queue_county"),
+    ),
+    "payouts": (
+        _("Monthly payouts"),
+        _("Compute, check and approve the month"),
+        ("benefits:payout_run_list", "benefits:payout_runs", "benefits:payouts"),
+    ),
+    "standards": (
+        _("Allowance standards"),
+        _("Amounts in force and raises"),
+        ("benefits:standard_list", "benefits:standards"),
+    ),
+    "dashboard": (_("Dashboard"), _("Children by category, overdue checks, applications"), ("cases:dashboard",)),
+    "import": (
+        _("Import a roster"),
+        _("Excel roster of children"),
+        ("cases:import", "cases:roster_import", "cases:import_roster"),
+    ),
+    "institutions": (
+        _("Institutions"),
+        _("Institutions, staff and placements"),
+        ("institutions:institution_list", "institutions:index"),
+    ),
+    "admin": (_("Administration"), _("Users, regions and reference data"), ("admin:index",)),
+}
+
+ROLE_LINKS: dict[str, tuple[str, ...]] = {
+    Role.VILLAGE_DIRECTOR: ("worklist", "register", "find", "checks", "applications"),
+    Role.TOWNSHIP_SUPERVISOR: (
+        "child_review",
+        "application_review",
+        "checks_overdue",
+        "worklist",
+        "find",
+        "register",
+        "dashboard",
+    ),
+    Role.COUNTY_OFFICIAL: (
+        "application_approve",
+        "child_review",
+        "payouts",
+        "dashboard",
+        "checks_overdue",
+        "campaigns",
+        "standards",
+        "import",
+        "find",
+    ),
+    Role.CITY_OFFICIAL: ("dashboard", "checks_overdue", "campaigns", "standards", "find"),
+    Role.PROVINCE_OFFICIAL: ("dashboard", "campaigns", "standards", "find"),
+    Role.INSTITUTION_STAFF: ("find", "institutions"),
+    Role.ADMIN: ("admin", "dashboard", "find", "child_review", "application_approve", "payouts", "standards", "import"),
+}
+
+
+def _resolve(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def home_links(user) -> list[dict]:
+    """The links of the user's home page, in the order that role works through them."""
+    role = Role.ADMIN if user.is_superuser else user.role
+    links = []
+    for key in ROLE_LINKS.get(role, ("find",)):
+        if key == "admin" and not user.is_staff:
+            continue
+        label, hint, names = LINKS[key]
+        url = _resolve(names)
+        if url:
+            links.append({"key": key, "label": label, "hint": hint, "url": url})
+    return links
+
+
+def _home_counts(user) -> dict[str, int]:
+    from cases.models import Child, Draft
+    from cases.selectors import child_list
+
+    children = child_list(user=user)
+    counts = {}
+    if user.role in (Role.VILLAGE_DIRECTOR, Role.TOWNSHIP_SUPERVISOR):
+        counts["worklist"] = (
+            children.filter(review_status=Child.ReviewStatus.RETURNED).count() + Draft.objects.filter(user=user).count()
+        )
+    if can(user, Action.REVIEW) or can(user, Action.APPROVE):
+        counts["child_review"] = children.filter(review_status=Child.ReviewStatus.PENDING).count()
+    return counts
 
 
 @login_required
 def home(request):
-    return render(request, "welfare/home.html", {})
+    user = request.user
+    links = home_links(user)
+    counts = _home_counts(user)
+    for link in links:
+        link["count"] = counts.get(link["key"])
+    region = user.region if user.region_id else None
+    return render(request, "welfare/home.html", {"links": links, "region": region})
+
+
+class LoginView(auth_views.LoginView):
+    """Log in, and speak the language the user chose last time (on any device)."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = getattr(form.get_user(), "language", "")
+        if language in {code for code, _name in settings.LANGUAGES}:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", httponly=True)
+        return response
 
 
 @require_POST
@@ -17,7 +170,9 @@ def set_language(request):
     language = request.POST.get("language", "")
     supported = {code for code, _name in settings.LANGUAGES}
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language in supported:

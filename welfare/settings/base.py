@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served locally (no CDN)
     "import_export",
     "django_celery_beat",
     "simple_history",
@@ -40,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "welfare.middleware.RequestSizeLimitMiddleware",
+    "welfare.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "welfare.middleware.UserLanguageMiddleware",
@@ -50,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "welfare.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "welfare.urls"
@@ -119,6 +124,7 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
@@ -131,6 +137,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_LOCKOUT_CALLABLE = "welfare.security.lockout_response"
 
 # Celery: no broker configured means tasks run eagerly in-process (embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -175,19 +182,49 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Docs assets come from the drf-spectacular-sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per choice set (the schema otherwise invents hashed names like Category6f9Enum).
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "cases.categories.Category",
+        "PaidCategoryEnum": "cases.api.PAID_CATEGORY_CHOICES",
+        "CheckKindEnum": "cases.models.Check.Kind",
+        "InstitutionKindEnum": "institutions.models.Institution.Kind",
+    },
+    # The schema and its docs page are for signed-in users only, like every other /api/ URL.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Domain settings.
 CHECK_INTERVAL_MONTHS = env.int("CHECK_INTERVAL_MONTHS", default=3)
 CHECK_DUE_SOON_DAYS = env.int("CHECK_DUE_SOON_DAYS", default=14)
+# The daily check job (cases.tasks.checks_flag_overdue_task), at CHECK_FLAG_HOUR:30 local time.
+# Beat's DatabaseScheduler copies CELERY_BEAT_SCHEDULE into django_celery_beat at start.
+CHECK_FLAG_HOUR = env.int("CHECK_FLAG_HOUR", default=1)
+CELERY_BEAT_SCHEDULE = {
+    "flag-overdue-checks": {"task": "cases.flag_overdue_checks", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=30)},
+    # Dashboard summary tables for county, city and province pages (the page shows their age).
+    "dashboard-snapshots-refresh": {"task": "cases.dashboard_snapshots_refresh", "schedule": crontab(minute=5)},
+}
+# Task modules that autodiscovery (which looks for `tasks.py`) does not find.
+CELERY_IMPORTS = ["cases.tasks_dashboard"]
 APPLICATION_TIME_LIMIT_WORKING_DAYS = env.int("APPLICATION_TIME_LIMIT_WORKING_DAYS", default=10)
 ENROLLMENT_START_MONTH_OFFSET = env.int("ENROLLMENT_START_MONTH_OFFSET", default=1)
+# Roster import (cases/imports.py): larger files are refused whole.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Safety net: identity numbers are masked in every log line (code must not log them anyway).
+    "filters": {"redact_identity_numbers": {"()": "welfare.security.IdentityNumberRedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_identity_numbers"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+AXES_VERBOSE = False

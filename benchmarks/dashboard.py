@@ -1,0 +1,736 @@
+"""Dashboard and child-list benchmark on PostgreSQL.
+
+Builds its own database (default `welfare_bench_h6` on the server of DATABASE_URL, schema from
+the models with Django's schema editor, no migrations), fills it by COPY with N children across
+one province (10 cities x 10 counties x 12 townships x 20 villages), refreshes the dashboard
+summary, serves the app with gunicorn on 127.0.0.1 and measures with real HTTP requests:
+
+- county dashboard page (GET /cases/dashboard/?region=<county>) p95,
+- province dashboard page p95,
+- child list API (county official, GET /api/children/?page=N, 50 a page) p95 and throughput
+  under 20 concurrent clients.
+
+Prints one JSON line: children, county_p95_ms, province_p95_ms, list_api_p95_ms, list_api_rps.
+
+    uv run python benchmarks/dashboard.py [--children 1000000] [--keep] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "Bench-pass-123"  # local benchmark users only
+CITIES, COUNTIES, TOWNSHIPS, VILLAGES = 10, 10, 12, 20
+TODAY = datetime.date.today()
+
+
+def _base_url(db_name: str) -> str:
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare")
+    return re.sub(r"/[^/]*$", f"/{db_name}", url)
+
+
+def _setup_django(db_url: str) -> None:
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "welfare.settings.local"
+    os.environ.setdefault("AXES_ENABLED", "False")
+    import django
+
+    django.setup()
+
+
+def create_database(db_name: str) -> None:
+    import psycopg
+
+    admin = _base_url("postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+
+
+def build_schema() -> None:
+    """Tables for every model that has none yet, straight from the models (migrations of new
+    models may not exist yet)."""
+    from django.apps import apps
+    from django.db import connection
+
+    existing = set(connection.introspection.table_names())
+    with connection.schema_editor() as editor:
+        for model in apps.get_models():
+            if model._meta.managed and not model._meta.proxy and model._meta.db_table not in existing:
+                editor.create_model(model)
+
+
+# --- COPY helpers ---------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+class Table:
+    """Rows for one model, spooled to a temp file, then COPYed. Fields the generator does not
+    give get the model field's default, so columns other helpers add do not break the load."""
+
+    def __init__(self, model):
+        from django.db.models import NOT_PROVIDED
+
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields]
+        self.columns = [f.column for f in self.fields]
+        self.defaults = {}
+        now = datetime.datetime.now(datetime.UTC)
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            elif f.default is not NOT_PROVIDED:
+                self.defaults[f.attname] = f.get_default()
+            elif f.null:
+                self.defaults[f.attname] = None
+            elif f.get_internal_type() in ("CharField", "TextField"):
+                self.defaults[f.attname] = ""
+            else:
+                self.defaults[f.attname] = None
+        self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self.count = 0
+
+    def add(self, **values) -> None:
+        row = [values[f.attname] if f.attname in values else self.defaults[f.attname] for f in self.fields]
+        self.file.write("\t".join(_text(v) for v in row) + "\n")
+        self.count += 1
+
+    def copy(self) -> None:
+        from django.db import connection
+
+        self.file.seek(0)
+        table = self.model._meta.db_table
+        cols = ", ".join(f'"{c}"' for c in self.columns)
+        with connection.cursor() as cursor:
+            # The generator keeps references consistent: skip the per-row foreign-key triggers
+            # (needs a superuser, as the local benchmark database has).
+            cursor.execute("SET session_replication_role = replica")
+            with cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                while chunk := self.file.read(1 << 20):
+                    copy.write(chunk)
+            cursor.execute("SET session_replication_role = DEFAULT")
+        self.file.close()
+
+
+def _reset_sequences(models) -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+# --- data -----------------------------------------------------------------------------------
+
+PRIMARY = [
+    ("left_behind", 45),
+    ("migrant", 18),
+    ("key_difficulty", 10),
+    ("de_facto_unsupported", 8),
+    ("orphan_scattered", 6),
+    ("guardianship_risk", 5),
+    ("orphan_institution", 2),
+    ("street_minor", 3),
+    ("hiv_affected", 1),
+    ("adopted_disabled_orphan", 2),
+]
+SUB = {
+    "de_facto_unsupported": ["parents_imprisoned", "parents_missing", "parents_disabled", ""],
+    "orphan_scattered": ["kinship_care", "foster_family", ""],
+    "key_difficulty": ["disabled", "seriously_ill", "poor_family", ""],
+}
+PAID = {
+    "orphan_institution",
+    "orphan_scattered",
+    "de_facto_unsupported",
+    "hiv_affected",
+    "key_difficulty",
+    "adopted_disabled_orphan",
+}
+
+
+def _weighted(rng: random.Random) -> str:
+    total = sum(w for _c, w in PRIMARY)
+    x = rng.uniform(0, total)
+    for code, w in PRIMARY:
+        x -= w
+        if x <= 0:
+            return code
+    return PRIMARY[0][0]
+
+
+def load_data(n_children: int, *, seed: int = 7) -> dict:
+    """Regions, users, staff, trainings, institutions, children, memberships, checks,
+    applications, standards (and payouts when the benefits app has them). Returns codes."""
+    from django.apps import apps
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from cases.models import Application, CategoryMembership, Check, Child
+    from institutions.models import Institution, Staff, Training
+    from welfare.idnumber import make_id_number
+    from welfare.models import Region, User
+
+    rng = random.Random(seed)
+    t_regions, t_users = Table(Region), Table(User)
+    t_staff, t_training, t_inst = Table(Staff), Table(Training), Table(Institution)
+    t_child, t_member, t_check, t_app = Table(Child), Table(CategoryMembership), Table(Check), Table(Application)
+
+    rid = iter(range(1, 10**9))
+    province = {"id": next(rid), "code": "910000", "path": "910000/"}
+    t_regions.add(
+        id=province["id"], code="910000", name="测试省", level="province", parent_id=None, path=province["path"]
+    )
+    counties, villages_by_county, townships_of = [], defaultdict(list), {}
+    first_city = first_county = None
+    for ci in range(1, CITIES + 1):
+        ccode = f"91{ci:02d}00"
+        cid = next(rid)
+        cpath = f"{province['path']}{ccode}/"
+        t_regions.add(id=cid, code=ccode, name=f"第{ci}市", level="city", parent_id=province["id"], path=cpath)
+        first_city = first_city or ccode
+        for ki in range(1, COUNTIES + 1):
+            kcode = f"91{ci:02d}{ki:02d}"
+            kid = next(rid)
+            kpath = f"{cpath}{kcode}/"
+            t_regions.add(id=kid, code=kcode, name=f"第{ci}市第{ki}县", level="county", parent_id=cid, path=kpath)
+            counties.append((kid, kcode))
+            first_county = first_county or kcode
+            for ti in range(1, TOWNSHIPS + 1):
+                tcode = f"{kcode}{ti:03d}"
+                tid = next(rid)
+                tpath = f"{kpath}{tcode}/"
+                t_regions.add(id=tid, code=tcode, name=f"第{ti}镇", level="township", parent_id=kid, path=tpath)
+                for vi in range(1, VILLAGES + 1):
+                    vcode = f"{tcode}{vi:03d}"
+                    vid = next(rid)
+                    t_regions.add(
+                        id=vid, code=vcode, name=f"第{vi}村", level="village", parent_id=tid, path=f"{tpath}{vcode}/"
+                    )
+                    villages_by_county[kid].append(vid)
+                    townships_of[vid] = tid
+    # Users: one county official, one province official, one city official.
+    pw = make_password(PASSWORD)
+    county_region_id = counties[0][0]
+    uid = iter(range(1, 10**9))
+    now = datetime.datetime.now(datetime.UTC)
+    for username, role, region_id in (
+        ("bench_county", "county_official", county_region_id),
+        ("bench_city", "city_official", 2),
+        ("bench_province", "province_official", province["id"]),
+    ):
+        t_users.add(
+            id=next(uid),
+            username=username,
+            password=pw,
+            role=role,
+            region_id=region_id,
+            is_active=True,
+            is_staff=False,
+            is_superuser=False,
+            date_joined=now,
+            language="en",
+            first_name="",
+            last_name="",
+            email="",
+        )
+    # Staff: a child director in 92 % of villages, 80 % of them trained; institutions per county.
+    sid, trid, iid = iter(range(1, 10**9)), iter(range(1, 10**9)), iter(range(1, 10**9))
+    kinds = ["welfare", "rescue", "workstation", "childrens_home", "social_work"]
+    for kid, kcode in counties:
+        for k in kinds:
+            for j in range(rng.randint(0, 3)):
+                t_inst.add(id=next(iid), name=f"{kcode}-{k}-{j}", kind=k, region_id=kid, capacity=rng.randint(10, 200))
+        for vid in villages_by_county[kid]:
+            if rng.random() < 0.92:
+                s = next(sid)
+                t_staff.add(
+                    id=s,
+                    name=f"主任{s}",
+                    position="child_director",
+                    region_id=vid,
+                    appointed_on=datetime.date(2020, 1, 1),
+                    left_on=None,
+                )
+                if rng.random() < 0.8:
+                    t_training.add(
+                        id=next(trid),
+                        staff_id=s,
+                        title="儿童主任培训",
+                        held_on=datetime.date(2025, 5, 1),
+                        hours=Decimal("8.0"),
+                    )
+    # Children spread evenly over counties, then villages.
+    chid, mid, ckid, apid = iter(range(1, 10**9)), iter(range(1, 10**9)), iter(range(1, 10**9)), iter(range(1, 10**9))
+    seqs: dict[tuple, int] = defaultdict(int)
+    start_lo = datetime.date(2019, 1, 1).toordinal()
+    start_hi = TODAY.toordinal()
+    per_county = n_children // len(counties)
+    extra = n_children - per_county * len(counties)
+    for index, (kid, kcode) in enumerate(counties):
+        villages = villages_by_county[kid]
+        for _i in range(per_county + (1 if index < extra else 0)):
+            c = next(chid)
+            vid = villages[rng.randrange(len(villages))]
+            sex = "M" if rng.random() < 0.52 else "F"
+            birth = datetime.date.fromordinal(rng.randint(TODAY.toordinal() - 17 * 365, TODAY.toordinal() - 200))
+            key = (kcode, birth, sex)
+            seqs[key] += 1
+            idn = make_id_number(kcode, birth, seqs[key], sex) if seqs[key] <= 500 else None
+            cat = _weighted(rng)
+            start = datetime.date.fromordinal(rng.randint(start_lo, start_hi))
+            end = None
+            if rng.random() < 0.15:
+                end = datetime.date.fromordinal(rng.randint(start.toordinal(), start_hi))
+            next_due, state = None, None
+            cats = [(cat, start, end)]
+            if rng.random() < 0.25:
+                extra_cat = rng.choice(["left_behind", "migrant", "guardianship_risk"])
+                if extra_cat != cat:
+                    cats.append((extra_cat, datetime.date.fromordinal(rng.randint(start_lo, start_hi)), None))
+            for code, s, e in cats:
+                t_member.add(
+                    id=next(mid),
+                    child_id=c,
+                    category=code,
+                    sub_category=rng.choice(SUB.get(code, [""])),
+                    start_date=s,
+                    end_date=e,
+                    reason="",
+                    end_reason="ended" if e else "",
+                )
+                if code == "left_behind" and e is None:
+                    # Checks in the last year, every ~3 months; some children fall behind.
+                    last = None
+                    day = s.toordinal() + rng.randint(0, 30)
+                    while day <= start_hi:
+                        if day >= start_hi - 400:
+                            t_check.add(
+                                id=next(ckid),
+                                child_id=c,
+                                checked_on=datetime.date.fromordinal(day),
+                                kind="routine",
+                                risk_level=rng.choice(["low", "low", "low", "medium", "high"]),
+                                created_at=now,
+                            )
+                        last = day
+                        day += rng.randint(70, 120)
+                    next_due = datetime.date.fromordinal((last or s.toordinal()) + 91)
+                    days_left = next_due.toordinal() - start_hi
+                    state = "overdue" if days_left < 0 else ("due_soon" if days_left <= 14 else "ok")
+            t_child.add(
+                id=c,
+                name=f"儿童{c}",
+                id_number=idn,
+                sex=sex,
+                birth_date=birth,
+                region_id=vid,
+                household_region_id=vid,
+                registered_on=start,
+                next_check_due=next_due,
+                check_state=state,
+                review_status="approved",
+                created_at=now,
+                updated_at=now,
+            )
+            if cat in PAID and rng.random() < 0.03:
+                submitted = datetime.date.fromordinal(rng.randint(start_hi - 60, start_hi))
+                t_app.add(
+                    id=next(apid),
+                    child_id=c,
+                    category=cat,
+                    received_region_id=townships_of[vid],
+                    county_id=kid,
+                    status=rng.choice(["submitted", "reviewed", "approved"]),
+                    submitted_on=submitted,
+                    due_on=submitted + datetime.timedelta(days=14),
+                    reason="",
+                )
+    for t in (t_regions, t_users, t_inst, t_staff, t_training, t_child, t_member, t_check, t_app):
+        t.copy()
+    standards = _load_standards(province["id"], counties)
+    payouts = _load_payouts(counties, standards)
+    _reset_sequences([Region, User, Institution, Staff, Training, Child, CategoryMembership, Check, Application])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    _ = apps
+    return {
+        "county": first_county,
+        "city": first_city,
+        "province": "910000",
+        "children": t_child.count,
+        "memberships": t_member.count,
+        "checks": t_check.count,
+        "payouts": payouts,
+    }
+
+
+def _load_standards(province_id: int, counties) -> dict:
+    from benefits.models import WelfareStandard
+
+    rows = []
+    for year, factor in ((2024, Decimal("1.00")), (2025, Decimal("1.05"))):
+        for cat, amount in (("orphan_institution", 1800), ("orphan_scattered", 1400), ("key_difficulty", 1000)):
+            rows.append(
+                WelfareStandard(
+                    region_id=province_id,
+                    category=cat,
+                    monthly_amount=(Decimal(amount) * factor).quantize(Decimal("0.01")),
+                    effective_from=datetime.date(year, 1, 1),
+                    is_minimum=True,
+                    document=f"bench-{year}",
+                )
+            )
+        rows.append(
+            WelfareStandard(
+                region_id=province_id,
+                category="de_facto_unsupported",
+                refers_to="orphan_scattered",
+                effective_from=datetime.date(year, 1, 1),
+                is_minimum=True,
+            )
+        )
+    for kid, _code in counties[:10]:
+        rows.append(
+            WelfareStandard(
+                region_id=kid,
+                category="orphan_scattered",
+                monthly_amount=Decimal("1600.00"),
+                effective_from=datetime.date(2025, 1, 1),
+            )
+        )
+    WelfareStandard.objects.bulk_create(rows)
+    return {
+        s.category: s.id
+        for s in WelfareStandard.objects.filter(effective_from=datetime.date(2025, 1, 1), is_minimum=True)
+    }
+
+
+def _load_payouts(counties, standards: dict) -> int:
+    """Payouts for the last 12 months, when the benefits app has PayoutRun and Payout."""
+    from django.apps import apps
+    from django.db import connection
+
+    try:
+        PayoutRun = apps.get_model("benefits", "PayoutRun")
+        Payout = apps.get_model("benefits", "Payout")
+    except LookupError:
+        return 0
+    months = []
+    m = TODAY.replace(day=1)
+    for _ in range(12):
+        months.append(m)
+        m = (m - datetime.timedelta(days=1)).replace(day=1)
+    from benefits.models import Enrollment
+
+    t_run, t_pay, t_enr = Table(PayoutRun), Table(Payout), Table(Enrollment)
+    enr_id = iter(range(1, 10**9))
+    run_id = iter(range(1, 10**9))
+    pay_id = iter(range(1, 10**9))
+    run_fields = {f.attname for f in PayoutRun._meta.concrete_fields}
+    pay_fields = {f.attname for f in Payout._meta.concrete_fields}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT m.child_id, m.category, v.parent_id, t.parent_id FROM cases_categorymembership m
+               JOIN cases_child c ON c.id = m.child_id JOIN welfare_region v ON v.id = c.region_id
+               JOIN welfare_region t ON t.id = v.parent_id
+               WHERE m.end_date IS NULL AND m.category IN ('orphan_institution','orphan_scattered','de_facto_unsupported',
+               'hiv_affected','key_difficulty','adopted_disabled_orphan')"""
+        )
+        paid = cursor.fetchall()
+    by_county = defaultdict(list)
+    for child_id, cat, _t, county_id in paid:
+        e = next(enr_id)
+        t_enr.add(id=e, child_id=child_id, category=cat, county_id=county_id, start_month=months[-1], status="active")
+        by_county[county_id].append((child_id, cat, e))
+    amounts = {
+        "orphan_institution": Decimal("1890.00"),
+        "orphan_scattered": Decimal("1470.00"),
+        "key_difficulty": Decimal("1050.00"),
+    }
+    for kid, _code in counties:
+        for month in months:
+            r = next(run_id)
+            values = {"id": r, "region_id": kid, "month": month, "status": "approved"}
+            run_values = values
+            total = Decimal("0")
+            for child_id, cat, e in by_county[kid]:
+                amount = amounts.get(cat, Decimal("1470.00"))
+                total += amount
+                values = {
+                    "id": next(pay_id),
+                    "run_id": r,
+                    "child_id": child_id,
+                    "category": cat,
+                    "month": month,
+                    "amount": amount,
+                    "enrollment_id": e,
+                    "standard_id": standards.get(cat, standards["orphan_scattered"]),
+                }
+                t_pay.add(**{k: v for k, v in values.items() if k in pay_fields})
+            run_values.update(payout_count=len(by_county[kid]), total_amount=total)
+            t_run.add(**{k: v for k, v in run_values.items() if k in run_fields})
+    try:
+        t_enr.copy()
+        t_run.copy()
+        t_pay.copy()
+    except Exception as exc:  # a model still in the works: report and go on without payouts
+        print(f"payouts skipped: {exc}", file=sys.stderr)
+        return 0
+    _reset_sequences([PayoutRun, Payout, Enrollment])
+    return t_pay.count
+
+
+# --- serving and measuring --------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(db_url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "DJANGO_SETTINGS_MODULE": "welfare.settings.local",
+        "DEBUG": "False",
+        "AXES_ENABLED": "False",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "welfare.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    import requests
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/login/", timeout=30)
+            return proc
+        except requests.RequestException:
+            time.sleep(0.5)
+    stop_gunicorn(proc)
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop_gunicorn(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # the group of the process started above, nothing else
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def login(base: str, username: str):
+    import requests
+
+    session = requests.Session()
+    session.get(f"{base}/login/")
+    response = session.post(
+        f"{base}/login/",
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies.get("csrftoken", "")},
+        headers={"Referer": f"{base}/login/"},
+    )
+    if "sessionid" not in session.cookies:
+        raise RuntimeError(f"login of {username} failed: {response.status_code}")
+    return session
+
+
+def token_session(base: str, username: str):
+    import requests
+
+    session = requests.Session()
+    response = session.post(f"{base}/api/auth/token/", json={"username": username, "password": PASSWORD})
+    response.raise_for_status()
+    session.headers["Authorization"] = f"Token {response.json()['token']}"
+    return session
+
+
+def measure(make_session, urls: list[str], clients: int) -> tuple[list[float], float, Counter]:
+    """GET every url once, spread over `clients` threads each with its own session.
+    Returns latencies (ms), wall time (s) and the status codes seen."""
+    lock = threading.Lock()
+    queue = list(reversed(urls))
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+
+    def worker():
+        session = make_session()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                url = queue.pop()
+            t0 = time.perf_counter()
+            response = session.get(url, timeout=60)
+            _ = response.content
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                latencies.append(ms)
+                statuses[response.status_code] += 1
+
+    threads = [threading.Thread(target=worker) for _i in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, time.perf_counter() - t0, statuses
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return round(ordered[max(0, int(len(ordered) * 0.95 + 0.5) - 1)], 1) if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--children", type=int, default=1_000_000)
+    parser.add_argument("--db", default="welfare_bench_h6")
+    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run (same --db)")
+    parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers")
+    parser.add_argument("--dashboard-clients", type=int, default=2)
+    parser.add_argument("--dashboard-requests", type=int, default=200)
+    parser.add_argument("--list-clients", type=int, default=20)
+    parser.add_argument("--list-requests", type=int, default=2000)
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    args = parser.parse_args()
+    db_url = _base_url(args.db)
+    if not args.reuse:
+        create_database(args.db)
+    _setup_django(db_url)
+    result: dict = {}
+    t0 = time.monotonic()
+    build_schema()
+    if not args.reuse:
+        info = load_data(args.children)
+        result["load_s"] = round(time.monotonic() - t0, 1)
+        print(f"loaded {info}", file=sys.stderr)
+    from django.db import connection
+
+    from cases.dashboard import dashboard_snapshots_refresh
+    from cases.models import Child
+    from welfare.models import Region
+
+    children = Child.objects.count()
+    t1 = time.monotonic()
+    dashboard_snapshots_refresh(on=datetime.date.today())
+    result["snapshot_refresh_s"] = round(time.monotonic() - t1, 1)
+    print(f"snapshot refresh {result['snapshot_refresh_s']} s", file=sys.stderr)
+    if args.load_only:
+        print(json.dumps({"children": children, **result}))
+        return
+    counties = list(Region.objects.filter(level="county").order_by("code").values_list("code", flat=True))
+    province = Region.objects.filter(level="province").order_by("code").values_list("code", flat=True).first()
+    county_official_region = Region.objects.get(users__username="bench_county").code
+    connection.close()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    result["loadavg_before"] = round(os.getloadavg()[0], 2)  # other work on the machine skews the figures
+    proc = start_gunicorn(db_url, port, args.workers)
+    try:
+        rng = random.Random(11)
+        county_urls = [
+            f"{base}/cases/dashboard/?region={rng.choice(counties)}" for _i in range(args.dashboard_requests)
+        ]
+        province_urls = [
+            f"{base}/cases/dashboard/?region={province}" for _i in range(max(50, args.dashboard_requests // 2))
+        ]
+        # Warm up every worker (imports, connections, the first province snapshot read).
+        measure(lambda: login(base, "bench_province"), county_urls[:20] + province_urls[:10], args.workers)
+        print("measuring", file=sys.stderr)
+        lat, _wall, codes = measure(lambda: login(base, "bench_province"), county_urls, args.dashboard_clients)
+        assert set(codes) == {200}, codes
+        result["county_p95_ms"] = p95(lat)
+        result["county_median_ms"] = round(sorted(lat)[len(lat) // 2], 1)
+        lat, _wall, codes = measure(lambda: login(base, "bench_province"), province_urls, args.dashboard_clients)
+        assert set(codes) == {200}, codes
+        result["province_p95_ms"] = p95(lat)
+        result["province_median_ms"] = round(sorted(lat)[len(lat) // 2], 1)
+        # The child list API: a county official, random pages of 50.
+        probe = token_session(base, "bench_county").get(f"{base}/api/children/")
+        if probe.status_code == 200 and "count" in probe.json():
+            pages = max(1, -(-probe.json()["count"] // 50))
+            list_urls = [f"{base}/api/children/?page={rng.randint(1, pages)}" for _i in range(args.list_requests)]
+            measure(lambda: token_session(base, "bench_county"), list_urls[:100], args.list_clients)
+            lat, wall, codes = measure(lambda: token_session(base, "bench_county"), list_urls, args.list_clients)
+            assert set(codes) == {200}, codes
+            result["list_api_p95_ms"] = p95(lat)
+            result["list_api_rps"] = round(len(lat) / wall, 1)
+            result["list_api_pages"] = pages
+        else:
+            result["list_api_p95_ms"] = None
+            result["list_api_rps"] = None
+            result["list_api_missing"] = f"GET /api/children/ answered {probe.status_code}"
+        result["county_official_region"] = county_official_region
+        result["loadavg_after"] = round(os.getloadavg()[0], 2)
+    finally:
+        stop_gunicorn(proc)
+    out = {
+        "children": children,
+        "county_p95_ms": result.pop("county_p95_ms"),
+        "province_p95_ms": result.pop("province_p95_ms"),
+        "list_api_p95_ms": result.pop("list_api_p95_ms"),
+        "list_api_rps": result.pop("list_api_rps"),
+        **result,
+        "dashboard_clients": args.dashboard_clients,
+        "list_clients": args.list_clients,
+        "gunicorn_workers": args.workers,
+    }
+    if args.drop:
+        create_database(args.db)  # leaves an empty database behind
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

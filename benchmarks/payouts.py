@@ -1,0 +1,279 @@
+"""Benchmark of the monthly payout run (a benchmark, not a test).
+
+Builds N active enrollments (default 1,000,000) across 100 counties with COPY, runs the month for
+every county (one transaction per county, the same service the Celery task calls) and prints one
+JSON line: rows, seconds, rows_per_s, peak_rss_mb (this process), floor_seconds (a plain
+INSERT … SELECT of the same enrollment rows into a scratch table, in the same run: measured
+just before and just after the month on a possibly shared machine, their mean; both are printed,
+and ratio_strict uses the smaller),
+ratio (seconds / floor_seconds) and rerun_added_rows (running the month again, and forcing the
+computation again, adds nothing).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/welfare_bench uv run python benchmarks/payouts.py [--enrollments N]
+
+The database named by DATABASE_URL is created when missing and its public schema is REBUILT
+(all tables dropped) — use a database of its own.
+"""
+
+import argparse
+import datetime
+import io
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare_bench")
+os.environ["DJANGO_SETTINGS_MODULE"] = "welfare.settings.test"
+os.environ.setdefault("CONN_MAX_AGE", "0")
+
+COUNTIES = 100
+TOWNSHIPS_PER_COUNTY = 10
+VILLAGES_PER_TOWNSHIP = 10
+MONTH = datetime.date(2025, 5, 1)
+CATEGORIES = (
+    ("orphan_scattered", 4),
+    ("de_facto_unsupported", 4),
+    ("orphan_institution", 1),
+    ("key_difficulty", 1),
+)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build_schema() -> None:
+    """All tables from the models (no migrations exist for the new models yet)."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    settings.MIGRATION_MODULES = {cfg.label: None for cfg in apps.get_app_configs()}
+    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+
+
+def _copy(cur, table: str, columns: list[str], lines) -> None:
+    """Stream tab-separated lines into COPY in chunks (memory stays flat)."""
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buf = io.StringIO()
+        n = 0
+        for line in lines:
+            buf.write(line)
+            n += 1
+            if n % 20000 == 0:
+                copy.write(buf.getvalue())
+                buf = io.StringIO()
+        copy.write(buf.getvalue())
+
+
+def build_data(n: int) -> None:
+    from django.db import connection
+
+    from welfare.models import Region
+
+    province = Region.objects.create(code="370000", name="Province", level="province")
+    city = Region.objects.create(code="379900", name="City", level="city", parent=province)
+    regions = []
+    counties = []
+    for c in range(COUNTIES):
+        county = Region(code=f"37{c + 1:04d}", name=f"County {c}", level="county", parent=city)
+        county.path = f"{city.path}{county.code}/"
+        counties.append(county)
+    Region.objects.bulk_create(counties)
+    for county in Region.objects.filter(level="county").order_by("code"):
+        for t in range(TOWNSHIPS_PER_COUNTY):
+            code = f"{county.code}{t + 1:03d}"
+            regions.append(Region(code=code, name=f"T{code}", level="township", parent=county, path=f"{county.path}{code}/"))
+    Region.objects.bulk_create(regions, batch_size=2000)
+    villages = []
+    for town in Region.objects.filter(level="township").order_by("code"):
+        for v in range(VILLAGES_PER_TOWNSHIP):
+            code = f"{town.code}{v + 1:03d}"
+            villages.append(Region(code=code, name=f"V{code}", level="village", parent=town, path=f"{town.path}{code}/"))
+    Region.objects.bulk_create(villages, batch_size=5000)
+    village_rows = list(Region.objects.filter(level="village").order_by("code").values_list("id", "parent__parent_id"))
+
+    # Standards: province amounts, each county its own scattered-orphan amount, de facto refers.
+    from benefits.models import WelfareStandard
+
+    std = [
+        WelfareStandard(region=province, category="orphan_institution", monthly_amount="1760.00", effective_from=datetime.date(2020, 1, 1)),
+        WelfareStandard(region=province, category="orphan_scattered", monthly_amount="1400.00", effective_from=datetime.date(2020, 1, 1)),
+        WelfareStandard(region=province, category="key_difficulty", monthly_amount="980.00", effective_from=datetime.date(2020, 1, 1)),
+        WelfareStandard(region=province, category="de_facto_unsupported", refers_to="orphan_scattered", effective_from=datetime.date(2020, 1, 1)),
+        WelfareStandard(region=province, category="hiv_affected", refers_to="orphan_scattered", effective_from=datetime.date(2020, 1, 1)),
+        WelfareStandard(region=province, category="orphan_scattered", monthly_amount="1600.00", effective_from=datetime.date(2021, 1, 1)),
+    ]
+    for i, county in enumerate(Region.objects.filter(level="county").order_by("code")):
+        std.append(
+            WelfareStandard(
+                region=county, category="orphan_scattered", monthly_amount=f"{1600 + (i % 5) * 20}.00", effective_from=datetime.date(2024, 1, 1)
+            )
+        )
+    WelfareStandard.objects.bulk_create(std)
+
+    weights = [c for c, w in CATEGORIES for _ in range(w)]
+    now = "2025-01-01 00:00:00+00"
+    with connection.cursor() as cur:
+        raw = cur.cursor if hasattr(cur, "cursor") else cur
+        child_cols = [
+            "name", "id_number", "sex", "birth_date", "region_id", "household_region_id", "school", "health_notes",
+            "disability_notes", "registered_on", "review_status", "review_comment", "created_at", "updated_at",
+        ]
+
+        def children():
+            for i in range(n):
+                vid = village_rows[i % len(village_rows)][0]
+                birth = datetime.date(2008 + i % 17, 1 + i % 12, 1 + i % 28)
+                yield f"C{i}\t\\N\t{'MF'[i % 2]}\t{birth}\t{vid}\t{vid}\t\t\t\t2024-01-01\tapproved\t\t{now}\t{now}\n"
+
+        _copy(raw, "cases_child", child_cols, children())
+        cur.execute("SELECT min(id) FROM cases_child")
+        first_id = cur.fetchone()[0]
+        enr_cols = [
+            "child_id", "category", "county_id", "start_month", "end_reason", "status", "bank_account_holder", "bank_account", "created_at",
+        ]
+
+        def enrollments():
+            for i in range(n):
+                county_id = village_rows[i % len(village_rows)][1]
+                category = weights[i % len(weights)]
+                yield f"{first_id + i}\t{category}\t{county_id}\t2024-0{1 + i % 9}-01\t\tactive\tH{i}\t62220200{i:010d}\t{now}\n"
+
+        _copy(raw, "benefits_enrollment", enr_cols, enrollments())
+        cur.execute("ANALYZE")
+
+
+def floor_seconds() -> tuple[float, int]:
+    """A plain INSERT … SELECT of the same enrollment rows into a scratch table (no index, no
+    join, one transaction, committed): the seconds and the number of rows it wrote."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "DROP TABLE IF EXISTS bench_floor; CREATE TABLE bench_floor (run_id bigint, child_id bigint, enrollment_id bigint, "
+            "category varchar(32), month date, amount numeric(10,2), standard_id bigint)"
+        )
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO bench_floor SELECT e.county_id, e.child_id, e.id, e.category, %s, 0, 0 FROM benefits_enrollment e "
+            "WHERE e.start_month <= %s AND (e.end_month IS NULL OR e.end_month >= %s)",
+            [MONTH, MONTH, MONTH],
+        )
+        rows = cur.rowcount
+    elapsed = time.perf_counter() - start
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_floor")
+    return elapsed, rows
+
+
+def floor_per_county_seconds() -> float:
+    """The same plain INSERT … SELECT, partitioned like the run: one transaction per county."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "DROP TABLE IF EXISTS bench_floor; CREATE TABLE bench_floor (run_id bigint, child_id bigint, enrollment_id bigint, "
+            "category varchar(32), month date, amount numeric(10,2), standard_id bigint)"
+        )
+        cur.execute("SELECT DISTINCT county_id FROM benefits_enrollment")
+        counties = [r[0] for r in cur.fetchall()]
+    start = time.perf_counter()
+    for county in counties:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO bench_floor SELECT e.county_id, e.child_id, e.id, e.category, %s, 0, 0 FROM benefits_enrollment e "
+                "WHERE e.county_id = %s AND e.start_month <= %s AND (e.end_month IS NULL OR e.end_month >= %s)",
+                [MONTH, county, MONTH, MONTH],
+            )
+    elapsed = time.perf_counter() - start
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_floor")
+    return elapsed
+
+
+def run_month() -> None:
+    from benefits.services import payout_run_compute, payout_runs_start_all
+
+    for run in payout_runs_start_all(month=MONTH, enqueue=False):
+        payout_run_compute(run_id=run.id)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--enrollments", type=int, default=1_000_000)
+    args = parser.parse_args()
+    ensure_database(os.environ["DATABASE_URL"])
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from benefits.models import Payout, PayoutRun
+
+    build_schema()
+    build_data(args.enrollments)
+    connection.close()
+
+    # The floor is measured just before and just after the run (the machine may be shared, its
+    # load changes): the ratio uses their mean, ratio_strict the smaller; both are printed.
+    floor_before, floor_rows = floor_seconds()
+    floor_by_county = floor_per_county_seconds()
+    start = time.perf_counter()
+    run_month()
+    seconds = time.perf_counter() - start
+    floor_after, _rows = floor_seconds()
+    floor = (floor_before + floor_after) / 2
+    floor_min = min(floor_before, floor_after)
+    rows = Payout.objects.count()
+    assert rows == floor_rows, f"the run wrote {rows} rows, the floor {floor_rows}: not the same rows"
+    assert PayoutRun.objects.filter(status="draft").count() == COUNTIES, "every county's run is a draft"
+
+    # Again: the normal path finds drafts and does nothing; forcing a recomputation adds nothing.
+    run_month()
+    PayoutRun.objects.update(status="computing")
+    run_month()
+    rerun_added = Payout.objects.count() - rows
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "seconds": round(seconds, 2),
+                "rows_per_s": round(rows / seconds) if seconds else None,
+                "peak_rss_mb": round(peak_mb, 1),
+                "floor_seconds": round(floor, 2),
+                "floor_before_seconds": round(floor_before, 2),
+                "floor_after_seconds": round(floor_after, 2),
+                "ratio": round(seconds / floor, 2) if floor else None,
+                "rerun_added_rows": rerun_added,
+                "ratio_strict": round(seconds / floor_min, 2) if floor_min else None,
+                "floor_per_county_seconds": round(floor_by_county, 2),
+                "ratio_per_county_floor": round(seconds / floor_by_county, 2) if floor_by_county else None,
+                "enrollments": args.enrollments,
+                "counties": COUNTIES,
+                "load_average": [round(x, 2) for x in os.getloadavg()],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Pages of allowances: standards (and raises), payout runs (start, check, approve, export),
+enrollments (end, move, bank account, adjustments). Thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from benefits import selectors, services
+from benefits.forms import (
+    PAID_CHOICES,
+    AdjustmentForm,
+    BankAccountForm,
+    EnrollmentEndForm,
+    EnrollmentMoveForm,
+    PayoutRunStartForm,
+    RaiseForm,
+    StandardForm,
+)
+from benefits.models import Payout, PayoutRun
+from cases.categories import Category
+from welfare.errors import ApplicationError
+from welfare.roles import Action, can
+
+
+def apply_errors(form, exc: ApplicationError) -> None:
+    """Put a service's refusal on the form: on its fields when they exist, else on top."""
+    placed = False
+    for field, message in exc.field_errors.items():
+        if field in form.fields:
+            form.add_error(field, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, str(exc.message))
+
+
+def _page(request, qs, per_page: int = 50):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+# --- standards -------------------------------------------------------------------------------------
+
+
+@login_required
+def standard_list(request):
+    can_set = can(request.user, Action.SET_STANDARDS)
+    form = StandardForm(request.POST or None, prefix="std") if can_set else None
+    raise_form = RaiseForm(prefix="raise") if can_set else None
+    if request.method == "POST":
+        if not can_set:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.standard_create(by=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("The standard was saved."))
+                return redirect("benefits:standard_list")
+    category = request.GET.get("category", "")
+    qs = selectors.standard_list(user=request.user).order_by("region__path", "category", "-effective_from", "id")
+    if category:
+        qs = qs.filter(category=category)
+    return render(
+        request,
+        "benefits/standards.html",
+        {"page": _page(request, qs), "form": form, "raise_form": raise_form, "category": category, "categories": PAID_CHOICES},
+    )
+
+
+@login_required
+@require_POST
+def standard_raise(request):
+    if not can(request.user, Action.SET_STANDARDS):
+        raise PermissionDenied
+    form = RaiseForm(request.POST, prefix="raise")
+    if form.is_valid():
+        try:
+            created = services.standard_raise(by=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(n)d new versions were created.") % {"n": len(created)})
+            return redirect("benefits:standard_list")
+    qs = selectors.standard_list(user=request.user).order_by("region__path", "category", "-effective_from", "id")
+    return render(
+        request,
+        "benefits/standards.html",
+        {"page": _page(request, qs), "form": StandardForm(prefix="std"), "raise_form": form, "category": "", "categories": PAID_CHOICES},
+        status=400,
+    )
+
+
+# --- payout runs -----------------------------------------------------------------------------------
+
+
+@login_required
+def payout_run_list(request):
+    may_run = can(request.user, Action.RUN_PAYOUTS)
+    initial = {"region": request.user.region.code} if getattr(request.user, "region", None) else {}
+    form = PayoutRunStartForm(request.POST or None, initial=initial) if may_run else None
+    if request.method == "POST":
+        if not may_run:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                run, created = services.payout_run_start(by=request.user, region=form.cleaned_data["region"], month=form.cleaned_data["month"])
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+            else:
+                if not created:
+                    messages.info(request, _("This month already has a run: here it is."))
+                return redirect("benefits:payout_run_detail", pk=run.id)
+    qs = selectors.payout_run_list(user=request.user).order_by("-month", "region__code")
+    return render(request, "benefits/runs.html", {"page": _page(request, qs), "form": form})
+
+
+@login_required
+def payout_run_detail(request, pk):
+    run = selectors.payout_run_get(user=request.user, run_id=pk)
+    changes = selectors.payout_run_changes(run=run, limit=100) if run.status != PayoutRun.Status.COMPUTING else None
+    totals = [(Category(code).label, t) for code, t in sorted(run.totals_by_category.items())]
+    return render(
+        request,
+        "benefits/run_detail.html",
+        {
+            "run": run,
+            "totals": totals,
+            "changes": changes,
+            "adjustments": selectors.payout_run_adjustments(run=run),
+            "may_run": can(request.user, Action.RUN_PAYOUTS),
+            "may_reveal": can(request.user, Action.REVEAL_ID),
+        },
+    )
+
+
+@login_required
+@require_POST
+def payout_run_approve(request, pk):
+    run = selectors.payout_run_get(user=request.user, run_id=pk)
+    try:
+        services.payout_run_approve(by=request.user, run_id=run.id)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The month is approved and frozen."))
+    return redirect("benefits:payout_run_detail", pk=run.id)
+
+
+@login_required
+@require_POST
+def payout_run_recompute(request, pk):
+    run = selectors.payout_run_get(user=request.user, run_id=pk)
+    try:
+        services.payout_run_recompute(by=request.user, run=run)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("benefits:payout_run_detail", pk=run.id)
+
+
+@login_required
+def payout_run_export(request, pk, fmt):
+    from benefits.api import bank_file
+
+    run = selectors.payout_run_get(user=request.user, run_id=pk)
+    full = request.GET.get("full_id_numbers") == "1"
+    if full and not can(request.user, Action.REVEAL_ID):
+        raise PermissionDenied
+    try:
+        services.payout_run_mark_exported(by=request.user, run=run)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("benefits:payout_run_detail", pk=run.id)
+    return bank_file(request=request, run=run, full=full, fmt="csv" if fmt == "csv" else "xlsx")
+
+
+# --- enrollments -----------------------------------------------------------------------------------
+
+
+@login_required
+def enrollment_list(request):
+    qs = selectors.enrollment_list(user=request.user).order_by("-status", "county__code", "id")
+    status = request.GET.get("status", "")
+    if status in ("active", "ended"):
+        qs = qs.filter(status=status)
+    return render(request, "benefits/enrollments.html", {"page": _page(request, qs), "status": status})
+
+
+@login_required
+def enrollment_detail(request, pk):
+    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=pk)
+    forms = {
+        "end": EnrollmentEndForm(prefix="end"),
+        "move": EnrollmentMoveForm(prefix="move"),
+        "bank": BankAccountForm(
+            prefix="bank", initial={"bank_account_holder": enrollment.bank_account_holder, "bank_account": enrollment.bank_account}
+        ),
+        "adjust": AdjustmentForm(prefix="adjust"),
+    }
+    if request.method == "POST":
+        which = request.POST.get("action", "")
+        if which not in forms:
+            return redirect("benefits:enrollment_detail", pk=pk)
+        form = forms[which] = type(forms[which])(request.POST, prefix=which)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if which == "end":
+                    services.enrollment_end(by=request.user, enrollment=enrollment, **data)
+                elif which == "move":
+                    services.enrollment_move(by=request.user, enrollment=enrollment, new_county=data["county"], on=data["on"])
+                elif which == "bank":
+                    services.enrollment_set_bank_account(by=request.user, enrollment=enrollment, **data)
+                else:
+                    services.adjustment_create(by=request.user, child=enrollment.child, category=enrollment.category, **data)
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("benefits:enrollment_detail", pk=pk)
+    # By child (the leading column of the payout's unique index), not by enrollment (no index).
+    payouts = (
+        Payout.objects.filter(child_id=enrollment.child_id, month__gte=enrollment.start_month, category=enrollment.category)
+        .select_related("standard")
+        .order_by("-month")[:24]
+    )
+    adjustments = selectors.adjustment_list(user=request.user).filter(child=enrollment.child).order_by("-for_month", "-id")[:24]
+    return render(
+        request,
+        "benefits/enrollment_detail.html",
+        {
+            "enrollment": enrollment,
+            "forms": forms,
+            "payouts": payouts,
+            "adjustments": adjustments,
+            "may_decide": can(request.user, Action.APPROVE),
+            "may_pay": can(request.user, Action.RUN_PAYOUTS),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,196 @@
+"""Admin for institutions, their staff (and the child directors and supervisors), trainings,
+placements and inspections, scoped to the user's region (institution staff: their institution)."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from institutions.models import Inspection, Institution, Placement, Staff, Training
+from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, ScopedInlineMixin, scoped_institutions
+from welfare.roles import Action, Role
+from welfare.scoping import scope_queryset
+
+
+def county_or_admin(user) -> bool:
+    """Institutions and inspections are the civil-affairs bureau's business."""
+    return user.is_admin_role or user.role == Role.COUNTY_OFFICIAL
+
+
+def _is_institution_staff(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.role == Role.INSTITUTION_STAFF and not user.is_superuser
+
+
+def staff_in_scope(user):
+    if _is_institution_staff(user):
+        return Staff.objects.filter(institution_id=user.institution_id) if user.institution_id else Staff.objects.none()
+    return scope_queryset(Staff.objects.all(), user, region_field="region")
+
+
+def placements_in_scope(user):
+    """Placements in the user's institutions or of children in the user's area."""
+    if _is_institution_staff(user):
+        return (
+            Placement.objects.filter(institution_id=user.institution_id)
+            if user.institution_id
+            else Placement.objects.none()
+        )
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.scope_path is None:
+        return Placement.objects.none()
+    if user.scope_path == "":
+        return Placement.objects.all()
+    path = user.scope_path
+    return Placement.objects.filter(
+        Q(institution__region__path__startswith=path) | Q(child__region__path__startswith=path)
+    )
+
+
+def inspections_in_scope(user):
+    return Inspection.objects.filter(institution__in=scoped_institutions(user))
+
+
+class StaffInline(ScopedInlineMixin, admin.TabularInline):
+    model = Staff
+    extra = 0
+    can_delete = False
+    fields = ("name", "position", "phone", "appointed_on", "left_on")
+    show_change_link = True
+
+
+@admin.register(Institution)
+class InstitutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope_selector = scoped_institutions
+    add_permission = county_or_admin
+    change_permission = county_or_admin
+    list_display = (
+        "name",
+        "kind",
+        "region",
+        "capacity",
+        "children_placed",
+        "staff_count",
+        "is_rehabilitation_centre",
+        "phone",
+    )
+    list_filter = ("kind", "is_rehabilitation_centre", "region__level")
+    search_fields = ("name", "address", "region__name", "^region__code")
+    list_select_related = ("region",)
+    autocomplete_fields = ("region",)
+    fields = ("name", "kind", "region", "capacity", "is_rehabilitation_centre", "address", "phone")
+    inlines = (StaffInline,)
+    ordering = ("region__path", "kind", "name")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _placed=Count("placements", filter=Q(placements__left_on__isnull=True), distinct=True),
+                _staff=Count("staff", filter=Q(staff__left_on__isnull=True), distinct=True),
+            )
+        )
+
+    @admin.display(description=_("children placed"), ordering="_placed")
+    def children_placed(self, obj) -> int:
+        return obj._placed
+
+    @admin.display(description=_("staff"), ordering="_staff")
+    def staff_count(self, obj) -> int:
+        return obj._staff
+
+
+class TrainingInline(ScopedInlineMixin, admin.TabularInline):
+    model = Training
+    extra = 0
+    fields = ("title", "held_on", "hours")
+
+
+class ActiveStaffFilter(admin.SimpleListFilter):
+    title = _("in post")
+    parameter_name = "in_post"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("In post")), ("no", _("Left"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        in_post = Q(left_on__isnull=True) | Q(left_on__gt=today)
+        if self.value() == "yes":
+            return queryset.filter(in_post)
+        if self.value() == "no":
+            return queryset.exclude(in_post)
+        return queryset
+
+
+class TrainedFilter(admin.SimpleListFilter):
+    title = _("trained")
+    parameter_name = "trained"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Trained")), ("no", _("Not trained yet"))]
+
+    def queryset(self, request, queryset):
+        trained = Training.objects.values("staff_id")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=trained)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=trained)
+        return queryset
+
+
+@admin.register(Staff)
+class StaffAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Child directors, supervisors and institution staff with their trainings."""
+
+    scope_selector = staff_in_scope
+    add_permission = Action.EDIT
+    change_permission = Action.EDIT
+    list_display = ("name", "position", "region", "institution", "phone", "appointed_on", "left_on", "training_count")
+    list_filter = ("position", ActiveStaffFilter, TrainedFilter, "region__level")
+    search_fields = ("name", "phone", "region__name", "^region__code", "institution__name")
+    list_select_related = ("region", "institution")
+    autocomplete_fields = ("region", "institution")
+    raw_id_fields = ("user",)
+    fields = ("name", "position", "region", "institution", "user", "phone", "appointed_on", "left_on")
+    inlines = (TrainingInline,)
+    ordering = ("region__path", "position", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_trainings=Count("trainings"))
+
+    @admin.display(description=_("trainings"), ordering="_trainings")
+    def training_count(self, obj) -> int:
+        return obj._trainings
+
+
+@admin.register(Placement)
+class PlacementAdmin(ScopedHistoryAdmin):
+    scope_selector = placements_in_scope
+    add_permission = Action.EDIT
+    change_permission = Action.EDIT
+    list_display = ("child", "institution", "placed_on", "left_on", "reason")
+    list_filter = (("left_on", admin.EmptyFieldListFilter), "institution__kind")
+    search_fields = ("child__name", "institution__name", "reason")
+    list_select_related = ("child", "institution")
+    autocomplete_fields = ("child", "institution")
+    date_hierarchy = "placed_on"
+    ordering = ("-placed_on", "id")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope_selector = inspections_in_scope
+    add_permission = county_or_admin
+    change_permission = county_or_admin
+    list_display = ("institution", "inspected_on", "unannounced", "findings_excerpt")
+    list_filter = ("unannounced", "institution__kind")
+    search_fields = ("institution__name", "findings")
+    list_select_related = ("institution",)
+    autocomplete_fields = ("institution",)
+    date_hierarchy = "inspected_on"
+    ordering = ("-inspected_on", "id")
+
+    @admin.display(description=_("findings"))
+    def findings_excerpt(self, obj) -> str:
+        text = obj.findings or ""
+        return text[:60] + ("…" if len(text) > 60 else "")

@@ -1,0 +1,28 @@
+"""Small builders shared by the benefits tests."""
+
+import datetime
+from decimal import Decimal
+
+from benefits.models import Enrollment, WelfareStandard
+from tests.factories import ChildFactory
+
+
+def std(region, category, amount=None, *, on="2020-01-01", refers_to=None, minimum=False, document="") -> WelfareStandard:
+    return WelfareStandard.objects.create(
+        region=region,
+        category=category,
+        monthly_amount=Decimal(str(amount)) if amount is not None else None,
+        refers_to=refers_to,
+        effective_from=datetime.date.fromisoformat(on),
+        is_minimum=minimum,
+        document=document,
+    )
+
+
+def enrolled_child(region, county, category="orphan_scattered", *, start="2024-01-01", birth=datetime.date(2015, 3, 14), **child_kw):
+    child = ChildFactory(region=region, birth_date=birth, **child_kw)
+    enrollment = Enrollment.objects.create(
+        child=child, category=category, county=county, start_month=datetime.date.fromisoformat(start),
+        bank_account_holder="张三", bank_account="6222020000001234",
+    )
+    return child, enrollment
