@@ -457,8 +457,8 @@ def _village_flags_python(*, today: datetime.date, soon: datetime.date):
         village: tuple = ()
         for _r, child_name, due, *village_fields in group:
             village = tuple(village_fields)
-            (late if due < today else near).append(f"{child_name} · {due.isoformat()}")
-        yield _VillageFlags(
+            (late if due < today else near).append(f"{child_name} · {due.isoformat()}")  # type: ignore[operator,union-attr]
+        yield _VillageFlags(  # type: ignore[call-arg]
             region_id, *village, len(late), len(near),
             "\n".join(late[:NOTIFICATION_LIST_LIMIT]), "\n".join(near[:NOTIFICATION_LIST_LIMIT]),
         )

@@ -38,7 +38,10 @@ def _validated_identity(
                 "date": info.birth_date.isoformat()
             }
         sex, birth_date = sex or info.sex, birth_date or info.birth_date
-        existing = Child.objects.filter(id_number=number).exclude(id=exclude_child_id).select_related("region").first()
+        same = Child.objects.filter(id_number=number).select_related("region")
+        if exclude_child_id is not None:
+            same = same.exclude(id=exclude_child_id)
+        existing = same.first()
         if existing is not None:
             errors["id_number"] = _("The child with the number %(number)s is already recorded in %(region)s.") % {
                 "number": mask_id_number(number),

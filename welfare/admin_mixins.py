@@ -128,6 +128,7 @@ class ScopedAdminMixin(MaskedIdNumberMixin, _FormFieldScopingMixin):
       changelist shows `masked_id_number` instead of the field.
     """
 
+    model: type[models.Model]  # set by ModelAdmin
     scope_selector: Callable[..., models.QuerySet] | None = None
     scope_region_field: str | None = "region"
     view_permission: Permission = Action.VIEW

@@ -324,7 +324,7 @@ def _seed_standards(regions: dict[str, Region], result: DemoResult) -> None:
     for effective, amounts in PROVINCE_MINIMUMS.items():
         for category, amount in amounts.items():
             rows.append((province, category, amount, None, effective, True, f"鲁民〔{effective.year}〕（演示）"))
-    for region, category, amount, refers_to, effective, is_minimum, document in rows:
+    for region, category, amount, refers_to, effective, is_minimum, document in rows:  # type: ignore[assignment]
         _standard, created = WelfareStandard.objects.get_or_create(
             region=region,
             category=category,

@@ -50,7 +50,7 @@ class Region(models.Model):
         super().save(*args, **kwargs)
 
     def compute_path(self) -> str:
-        return (self.parent.path if self.parent_id else "") + self.code + "/"
+        return (self.parent.path if self.parent is not None else "") + self.code + "/"
 
     def ancestor_codes(self) -> list[str]:
         """Codes from the province down to this node, this node last."""
@@ -116,7 +116,7 @@ class User(AbstractUser):
         if self.role == Role.INSTITUTION_STAFF:
             inst = self.institution
             return inst.region.path if inst else None
-        return self.region.path if self.region_id else None
+        return self.region.path if self.region is not None else None
 
 
 class AuditLog(models.Model):

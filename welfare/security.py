@@ -207,7 +207,7 @@ def outage_response(request, exc: BaseException | None = None):
     else:
         message = _("The database is not reachable at the moment. Nothing was saved: try again in a few minutes.")
     if request is not None and request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=503)
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
     else:
         response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
     response["Retry-After"] = "60"

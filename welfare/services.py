@@ -178,29 +178,29 @@ def region_import(*, rows: list[tuple[int, dict[str, str]]], by=None) -> RegionI
 
     result = RegionImportResult()
     # Parents before children: by level, then code.
-    by_code = dict(existing)
+    by_code: dict[str, Region] = dict(existing)
     for level in Region.LEVEL_ORDER:
         batch = sorted((c for c, w in wanted.items() if w["level"] == level))
         new: list[Region] = []
         changed: list[Region] = []
         for code in batch:
             w = wanted[code]
-            parent = by_code.get(w["parent"]) if w["parent"] else None
-            path = (parent.path if parent else "") + code + "/"
+            parent_region = by_code.get(w["parent"]) if w["parent"] else None
+            path = (parent_region.path if parent_region else "") + code + "/"
             region = existing.get(code)
             if region is None:
-                new.append(Region(code=code, name=w["name"], level=level, parent=parent, path=path))
+                new.append(Region(code=code, name=w["name"], level=level, parent=parent_region, path=path))
                 continue
             old_path = region.path
             if (region.name, region.level, region.parent_id, region.path) == (
                 w["name"],
                 level,
-                parent.pk if parent else None,
+                parent_region.pk if parent_region else None,
                 path,
             ):
                 result.unchanged += 1
                 continue
-            region.name, region.level, region.parent, region.path = w["name"], level, parent, path
+            region.name, region.level, region.parent, region.path = w["name"], level, parent_region, path
             changed.append(region)
             if old_path != path:
                 # A moved region carries its subtree along: rewrite the descendants' paths.
