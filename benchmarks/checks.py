@@ -1,7 +1,7 @@
 """Benchmark of the daily overdue-check job (DESIGN: 1,000,000 left-behind children, ≤ 10 s,
 peak memory ≤ 200 MB).
 
-    uv run python benchmarks/checks.py [--children 1000000] [--db welfare_bench_h4] [--keep]
+    uv run python benchmarks/checks.py [--children 1000000] [--db welfare_bench_checks] [--keep]
 
 Builds its own PostgreSQL database (dropped and recreated; schema from the models with Django's
 schema editor, no migrations), loads regions (100 children per village, 25 villages per
@@ -261,7 +261,7 @@ def _job_main(url: str, today: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=1_000_000)
-    parser.add_argument("--db", default="welfare_bench_h4")
+    parser.add_argument("--db", default="welfare_bench_checks")
     parser.add_argument("--base-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--cold", action="store_true", help="states never computed: the first run writes every row")
     parser.add_argument("--run-job")

@@ -1,6 +1,6 @@
 """Dashboard and child-list benchmark on PostgreSQL.
 
-Builds its own database (default `welfare_bench_h6` on the server of DATABASE_URL, schema from
+Builds its own database (default `welfare_bench_dashboard` on the server of DATABASE_URL, schema from
 the models with Django's schema editor, no migrations), fills it by COPY with N children across
 one province (10 cities x 10 counties x 12 townships x 20 villages), refreshes the dashboard
 summary, serves the app with gunicorn on 127.0.0.1 and measures with real HTTP requests:
@@ -635,7 +635,7 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--children", type=int, default=1_000_000)
-    parser.add_argument("--db", default="welfare_bench_h6")
+    parser.add_argument("--db", default="welfare_bench_dashboard")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run (same --db)")
     parser.add_argument("--load-only", action="store_true")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers")

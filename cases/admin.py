@@ -4,8 +4,8 @@ pages and the API). Applications and checks are read-only here: their workflow (
 time limits, due dates) lives on their own pages."""
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
@@ -511,6 +511,39 @@ class ApplicationAdmin(ScopedHistoryAdmin):
     list_select_related = ("child", "received_region", "county")
     date_hierarchy = "submitted_on"
     ordering = ("due_on", "id")
+    actions = ["review_selected", "approve_selected"]
+
+    def _decide_each(self, request, queryset, decide, done_message) -> None:
+        """Run one service per selected application; each refusal is reported, none is fatal.
+        Rejection needs a reason per child, so it stays on the application page."""
+        done, refused = 0, []
+        for application in queryset.select_related("child"):
+            try:
+                decide(application)
+            except (ApplicationError, PermissionDenied) as exc:
+                refused.append(f"{application.child.name}: {getattr(exc, 'message', exc) or _('not allowed')}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Review the selected applications (township)"))
+    def review_selected(self, request, queryset):
+        from cases.applications import application_review
+
+        self._decide_each(
+            request, queryset, lambda a: application_review(by=request.user, application=a), _("%(n)d application(s) reviewed.")
+        )
+
+    @admin.action(description=_("Approve the selected applications (county)"))
+    def approve_selected(self, request, queryset):
+        from cases.applications import application_approve
+
+        self._decide_each(
+            request, queryset, lambda a: application_approve(by=request.user, application=a), _("%(n)d application(s) approved.")
+        )
 
 
 @admin.register(Check)
