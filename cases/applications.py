@@ -17,7 +17,7 @@ from cases.categories import NATIONWIDE_FILING, PAID_CATEGORIES, PROVINCEWIDE_FI
 from cases.models import Application, Child
 from cases.selectors import application_list, child_list
 from welfare.audit import audit_record
-from welfare.errors import ApplicationError
+from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.idnumber import normalize_id_number
 from welfare.models import Region
 from welfare.roles import Action, require
@@ -76,7 +76,11 @@ def application_submit(
     township = _receiving_township(received_region)
     if not _may_receive_at(by, township):
         raise _fail("received_region", _("You can only file at your own township."))
-    if child is None:
+    if child is not None:
+        # A child named by id must be one the filer may see; anyone else is named by number.
+        if not child_list(user=by).filter(id=child.id).exists():
+            raise PermissionDeniedError(_("This child is outside your area of responsibility."))
+    else:
         number = normalize_id_number(child_id_number)
         if len(number) != 18:
             raise _fail("child_id_number", _("Enter the child's full 18-character identity number."))

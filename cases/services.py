@@ -300,11 +300,12 @@ def draft_save(*, by, kind: str, data: dict, title: str = "", draft_id: int | No
 
 
 @transaction.atomic
-def draft_delete(*, by, draft_id: int) -> None:
-    """Delete one of the user's own drafts (nothing happens for someone else's)."""
+def draft_delete(*, by, draft_id: int) -> bool:
+    """Delete one of the user's own drafts; False (nothing deleted) for anyone else's."""
     from cases.models import Draft
 
-    Draft.objects.filter(id=draft_id, user=by).delete()
+    deleted, _per_model = Draft.objects.filter(id=draft_id, user=by).delete()
+    return deleted > 0
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -217,7 +217,8 @@ def child_register_page(request):
 @login_required
 @require_POST
 def draft_delete_page(request, draft_id: int):
-    services.draft_delete(by=request.user, draft_id=draft_id)
+    if not services.draft_delete(by=request.user, draft_id=draft_id):
+        raise Http404
     messages.success(request, _("The draft is deleted."))
     return redirect("cases:worklist")
 

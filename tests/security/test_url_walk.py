@@ -31,7 +31,7 @@ DENIED = {401, 403, 404, 405}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Page actions that act on the caller's own record only, and answer with their usual redirect
 # whatever the key: someone else's record is left untouched (the footprint check proves it).
-LEAVES_OTHERS_UNTOUCHED = {"draft_delete"}
+LEAVES_OTHERS_UNTOUCHED: set[str] = set()  # none left: every page action answers 404 for others' records
 
 
 def _is_login_redirect(response) -> bool:
