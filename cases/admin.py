@@ -521,7 +521,7 @@ class ApplicationAdmin(ScopedHistoryAdmin):
             try:
                 decide(application)
             except (ApplicationError, PermissionDenied) as exc:
-                refused.append(f"{application.child.name}: {getattr(exc, 'message', exc) or _('not allowed')}")
+                refused.append(f"{application.child.name}: {getattr(exc, 'message', None) or exc}")
             else:
                 done += 1
         if done:

@@ -183,7 +183,7 @@ class DemoResult:
     def users_table(self) -> str:
         lines = [
             _("Demo users (all with the same password):"),
-            f"  {_('user name'):<22}{_('role'):<22}{_('bound to'):<30}{_('password')}",
+            "  {:<22}{:<22}{:<30}{}".format(_("user name"), _("role"), _("bound to"), _("password")),
         ]
         for u in self.users:
             lines.append(f"  {u.username:<22}{u.role:<22}{u.bound_to:<30}{u.password}")
