@@ -82,22 +82,17 @@ class ChildTownshipFilter(TownshipFilter):
     child_region_path = "child__region__path"
 
 
+# The guardian fields shown in the inline form and on the guardian's own admin page.
+GUARDIAN_FIELDS = ("child", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
+
+
 # -- inlines -------------------------------------------------------------------------------
 
 
 class GuardianInlineForm(forms.ModelForm):
     class Meta:
         model = Guardian
-        fields = (
-            "child",
-            "name",
-            "relation",
-            "id_number",
-            "phone",
-            "is_migrant_worker",
-            "work_place",
-            "can_act_as_guardian",
-        )
+        fields = GUARDIAN_FIELDS
 
     def clean(self):
         cleaned = super().clean()
@@ -442,16 +437,7 @@ class GuardianAdmin(ScopedHistoryAdmin):
     search_fields = ("name", "phone", "child__name", "work_place")
     list_select_related = ("child",)
     autocomplete_fields = ("child",)
-    fields = (
-        "child",
-        "name",
-        "relation",
-        "id_number",
-        "phone",
-        "is_migrant_worker",
-        "work_place",
-        "can_act_as_guardian",
-    )
+    fields = GUARDIAN_FIELDS
     ordering = ("child__name", "id")
 
     def get_readonly_fields(self, request, obj=None):
