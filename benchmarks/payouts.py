@@ -1,8 +1,10 @@
 """Benchmark of the monthly payout run (a benchmark, not a test).
 
 Builds N active enrollments (default 1,000,000) across 100 counties with COPY, runs the month for
-every county (one transaction per county, the same service the Celery task calls) and prints one
-JSON line: rows, seconds, rows_per_s, peak_rss_mb (this process), floor_seconds (a plain
+every county (one transaction per county, the same service the Celery task calls) with one worker
+process per core, as the deployed Celery worker does (`--workers`; the month is also run with a
+single worker first and reported as seconds_one_worker), and prints one
+JSON line: rows, seconds, rows_per_s, peak_rss_mb (the busiest worker process), floor_seconds (a plain
 INSERT … SELECT of the same enrollment rows into a scratch table, in the same run: measured
 just before and just after the month on a possibly shared machine, their mean; both are printed,
 and ratio_strict uses the smaller),
@@ -54,16 +56,14 @@ def ensure_database(url: str) -> None:
 
 
 def build_schema() -> None:
-    """All tables from the models (no migrations exist for the new models yet)."""
-    from django.apps import apps
-    from django.conf import settings
+    """The production schema: every migration, then what post_migrate installs (the payout
+    run's triggers and BRIN index, benefits/schema.py)."""
     from django.core.management import call_command
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    settings.MIGRATION_MODULES = {cfg.label: None for cfg in apps.get_app_configs()}
-    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 def _copy(cur, table: str, columns: list[str], lines) -> None:
@@ -207,16 +207,65 @@ def floor_per_county_seconds() -> float:
     return elapsed
 
 
-def run_month() -> None:
-    from benefits.services import payout_run_compute, payout_runs_start_all
+def _worker(queue, results) -> None:
+    """One worker process, as a Celery prefork child is: takes county runs off the queue and
+    computes each in its own transaction (the service the task calls)."""
+    from django.db import connection
 
-    for run in payout_runs_start_all(month=MONTH, enqueue=False):
-        payout_run_compute(run_id=run.id)
+    from benefits.services import payout_run_compute
+
+    connection.close()  # never share the parent's connection across fork
+    while True:
+        run_id = queue.get()
+        if run_id is None:
+            break
+        payout_run_compute(run_id=run_id)
+    connection.close()
+    results.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def run_month(workers: int) -> float:
+    """Start every county's run for the month and compute them with `workers` processes (the
+    deployed Celery worker runs one process per core); returns the peak RSS (MB) of the busiest
+    worker process."""
+    import multiprocessing
+
+    from django.db import connection
+
+    from benefits.services import payout_runs_start_all
+
+    run_ids = [run.id for run in payout_runs_start_all(month=MONTH, enqueue=False)]
+    connection.close()
+    ctx = multiprocessing.get_context("fork")
+    queue, results = ctx.Queue(), ctx.Queue()
+    for run_id in run_ids:
+        queue.put(run_id)
+    for _i in range(workers):
+        queue.put(None)
+    procs = [ctx.Process(target=_worker, args=(queue, results)) for _i in range(workers)]
+    for proc in procs:
+        proc.start()
+    peaks = [results.get() for _p in procs]
+    for proc in procs:
+        proc.join()
+        assert proc.exitcode == 0, f"a worker failed ({proc.exitcode})"
+    return max(peaks)
+
+
+def reset_month() -> None:
+    """Forget the month's runs and payouts (to measure it again)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE benefits_payout")
+        cur.execute("DELETE FROM benefits_payoutrun")
+    connection.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enrollments", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core)")
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
 
@@ -235,23 +284,29 @@ def main() -> None:
     # load changes): the ratio uses their mean, ratio_strict the smaller; both are printed.
     floor_before, floor_rows = floor_seconds()
     floor_by_county = floor_per_county_seconds()
+    # The month with one worker process (every county in turn), then as deployed: one worker
+    # process per core (Celery's default concurrency), counties fanned out between them.
     start = time.perf_counter()
-    run_month()
+    peak_one = run_month(1)
+    seconds_one = time.perf_counter() - start
+    rows_one = Payout.objects.count()
+    reset_month()
+    start = time.perf_counter()
+    peak_mb = run_month(args.workers)
     seconds = time.perf_counter() - start
     floor_after, _rows = floor_seconds()
     floor = (floor_before + floor_after) / 2
     floor_min = min(floor_before, floor_after)
     rows = Payout.objects.count()
-    assert rows == floor_rows, f"the run wrote {rows} rows, the floor {floor_rows}: not the same rows"
+    assert rows == floor_rows == rows_one, f"the run wrote {rows} rows ({rows_one} with one worker), the floor {floor_rows}"
     assert PayoutRun.objects.filter(status="draft").count() == COUNTIES, "every county's run is a draft"
 
     # Again: the normal path finds drafts and does nothing; forcing a recomputation adds nothing.
-    run_month()
+    run_month(args.workers)
     PayoutRun.objects.update(status="computing")
-    run_month()
+    run_month(args.workers)
     rerun_added = Payout.objects.count() - rows
 
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
             {
@@ -267,6 +322,10 @@ def main() -> None:
                 "ratio_strict": round(seconds / floor_min, 2) if floor_min else None,
                 "floor_per_county_seconds": round(floor_by_county, 2),
                 "ratio_per_county_floor": round(seconds / floor_by_county, 2) if floor_by_county else None,
+                "workers": args.workers,
+                "seconds_one_worker": round(seconds_one, 2),
+                "ratio_one_worker": round(seconds_one / floor, 2) if floor else None,
+                "peak_rss_mb_one_worker": round(peak_one, 1),
                 "enrollments": args.enrollments,
                 "counties": COUNTIES,
                 "load_average": [round(x, 2) for x in os.getloadavg()],

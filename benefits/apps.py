@@ -19,4 +19,8 @@ class BenefitsConfig(AppConfig):
     verbose_name = _("Allowances and payouts")
 
     def ready(self):
+        from benefits.schema import install
+
         post_migrate.connect(_register_beat, sender=self, dispatch_uid="benefits_register_beat")
+        # The run's physical design on PostgreSQL (paid_through triggers, BRIN run index).
+        post_migrate.connect(install, sender=self, dispatch_uid="benefits_schema")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from benefits.models import Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard
 from benefits.months import add_months, eighteen_cutoff, month_start, parse_month
+from benefits.schema import summarize_run_index
 from benefits.standards import StandardBook, StandardCycle, StandardMissing, path_codes
 from cases.categories import PAID_CATEGORIES, Category
 from cases.models import CategoryMembership, Child
@@ -622,21 +623,22 @@ def _insert_payouts(*, run: PayoutRun, mapping, params: dict) -> dict[str, tuple
 
 
 def _payout_insert_sql(*, mapping, by_category: bool, on_conflict: bool) -> tuple[str, list]:
-    """The INSERT … SELECT of a county's month: the enrollments active in the month, joined to the
-    child (18th birthday and death are plain column comparisons) and to the standards resolved
-    once per (region, category) as a VALUES list. Placeholders: run, month, the VALUES rows,
-    county, month, month, month, cutoff."""
+    """The INSERT … SELECT of a county's month: the enrollments paid in the month (their
+    `paid_through`, kept by the database, already folds in the end month, the 18th birthday and
+    death: see benefits/schema.py), joined to the standards resolved once per (region, category)
+    as a VALUES list; the child is joined only when standards differ below the county.
+    Placeholders: run, month, the VALUES rows, county, month, month."""
     values = ",".join(["(%s::bigint, %s::varchar, %s::numeric, %s::bigint)"] * len(mapping))
     flat = [v for row in mapping for v in row]
     region_match = "" if by_category else "m.region_id = c.region_id AND "
+    child_join = "" if by_category else "JOIN cases_child c ON c.id = e.child_id "
     sql = (
         "INSERT INTO benefits_payout (run_id, child_id, enrollment_id, category, month, amount, standard_id) "  # noqa: S608 - constant fragments and %s placeholders only
         "SELECT %s, e.child_id, e.id, e.category, %s, m.amount, m.standard_id "
-        "FROM benefits_enrollment e JOIN cases_child c ON c.id = e.child_id "
+        f"FROM benefits_enrollment e {child_join}"
         f"JOIN (VALUES {values}) AS m(region_id, category, amount, standard_id) "
         f"ON {region_match}m.category = e.category "
-        "WHERE e.county_id = %s AND e.start_month <= %s AND (e.end_month IS NULL OR e.end_month >= %s) "
-        "AND (c.died_on IS NULL OR c.died_on >= %s) AND c.birth_date >= %s"
+        "WHERE e.county_id = %s AND e.start_month <= %s AND e.paid_through >= %s"
     )
     if on_conflict:
         sql += " ON CONFLICT DO NOTHING"
@@ -655,29 +657,34 @@ def _insert_payouts_postgresql(*, run: PayoutRun, mapping, params: dict, by_cate
       county's run, e.g. overlapping enrollments): its savepoint is rolled back and the same
       INSERT runs with ON CONFLICT DO NOTHING, so the outcome is exactly that of ON CONFLICT DO
       NOTHING (the earlier payment stands, nothing is paid twice)."""
-    m, cut = params["month"], params["cutoff"]
+    m = params["month"]
+    inserted: dict[str, tuple[int, Decimal]] | None = None
     with connection.cursor() as cur:
-        # A county is a small slice of the children: probe them by primary key rather than
-        # hashing the whole table (random reads are cheap on SSDs); no JIT compilation for a
-        # statement this short. Local to this transaction.
+        # A county is a small slice of the enrollments: read them through the index rather than
+        # scanning the table; no JIT compilation for a statement this short. Local to this
+        # transaction.
         cur.execute("SET LOCAL random_page_cost = 1.1")
         cur.execute("SET LOCAL jit = off")
         cur.execute("SELECT EXISTS (SELECT 1 FROM benefits_payout WHERE run_id = %s)", [run.id])
-        if not cur.fetchone()[0]:
+        conflict_possible = cur.fetchone()[0]
+        if not conflict_possible:
             sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=False)
             try:
                 with transaction.atomic():  # a savepoint: a conflict rolls back this INSERT only
                     cur.execute(
                         f"WITH ins AS ({sql} RETURNING category, amount) "  # noqa: S608 - constant fragments and %s placeholders only
                         "SELECT category, COUNT(*), SUM(amount) FROM ins GROUP BY category ORDER BY category",
-                        [run.id, m, *flat, params["county"], m, m, m, cut],
+                        [run.id, m, *flat, params["county"], m, m],
                     )
-                    return {category: (n, s) for category, n, s in cur.fetchall()}
+                    inserted = {category: (n, s) for category, n, s in cur.fetchall()}
             except IntegrityError:
                 logger.info("payout run %s: a payout already exists for some child this month; skipping it", run.id)
-        sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=True)
-        cur.execute(sql, [run.id, m, *flat, params["county"], m, m, m, cut])
-    return None
+                conflict_possible = True
+        if conflict_possible:
+            sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=True)
+            cur.execute(sql, [run.id, m, *flat, params["county"], m, m])
+        summarize_run_index(cur)
+    return inserted
 
 
 def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None = None) -> None:
