@@ -1,32 +1,24 @@
 """PostgreSQL physical design of the payout run, installed after every `migrate` (post_migrate,
-idempotent): objects Django's model layer cannot express, which the monthly run relies on.
+idempotent): what Django's model layer cannot express and the monthly run relies on.
 
-1. `benefits_enrollment.paid_through`: the last month an enrollment may be paid, kept by the
-   database itself (triggers), so the run's INSERT … SELECT reads the enrollment row alone and
-   never joins the child (measured at 1,000,000 enrollments: the join to `cases_child` for the
-   18th-birthday and death guards cost 3.2 s, three times the bare insert):
+`benefits_enrollment.paid_through`: the last month an enrollment may be paid, kept by the
+database itself (triggers), so the run's INSERT … SELECT reads the enrollment row alone and never
+joins the child (measured at 1,000,000 enrollments: the join to `cases_child` for the
+18th-birthday and death guards cost 3.2 s, three times the bare insert):
 
-       paid_through = LEAST(end_month,
-                            first day of the month of the 18th birthday,
-                            first day of the month of death)
+    paid_through = LEAST(end_month,
+                         first day of the month of the 18th birthday,
+                         first day of the month of death)
 
-   which is exactly the rule of `benefits.services._active_enrollments` (paid for month M when
-   M <= end_month, the child is born on or after `eighteen_cutoff(M)` and has not died before
-   M). Triggers keep it true whoever writes: an enrollment written in any way (the BEFORE trigger
-   reads its child), a child's birth date corrected or death recorded (the AFTER trigger rewrites
-   that child's enrollments). The column is not a model field: nothing but the run's SQL reads it,
-   and the ORM rule stays the one definition on every database (SQLite included).
-
-2. The payout's run index is a BRIN index (block ranges), not a B-tree: a run's rows are written
-   together by one statement, so they lie in adjacent heap pages, and a BRIN index costs almost
-   nothing to maintain (measured: B-tree +0.85 s, BRIN +0.2 s on 1,000,000 rows). The run
-   summarises the ranges it filled (`brin_summarize_new_values`) so lookups stay exact.
-   SQLite gets a plain index of the same name.
+which is exactly the rule of `benefits.services._active_enrollments` (paid for month M when
+M <= end_month, the child is born on or after `eighteen_cutoff(M)` and has not died before M).
+Triggers keep it true whoever writes: an enrollment written in any way (the BEFORE trigger reads
+its child), a child's birth date corrected or death recorded (the AFTER trigger rewrites that
+child's enrollments). The column is not a model field: nothing but the run's SQL reads it, and the
+ORM rule stays the one definition on every database (SQLite included).
 """
 
 from django.db import connections
-
-PAYOUT_RUN_INDEX = "payout_run_idx"  # the name in the SQL below
 
 _PG = """
 ALTER TABLE benefits_enrollment ADD COLUMN IF NOT EXISTS paid_through date;
@@ -66,29 +58,16 @@ UPDATE benefits_enrollment e SET paid_through = LEAST(e.end_month, benefits_chil
     FROM cases_child c
     WHERE c.id = e.child_id
       AND e.paid_through IS DISTINCT FROM LEAST(e.end_month, benefits_child_last_month(c.birth_date, c.died_on));
-
-CREATE INDEX IF NOT EXISTS payout_run_idx ON benefits_payout USING brin (run_id) WITH (pages_per_range = 16, autosummarize = on);
 """
 
-_SQLITE = ["CREATE INDEX IF NOT EXISTS payout_run_idx ON benefits_payout (run_id)"]
-
-
 def install(sender=None, *, using: str = "default", **kwargs) -> None:
-    """post_migrate of the benefits app: (re)install the objects above. Idempotent; does nothing
-    until both tables exist."""
+    """post_migrate of the benefits app: (re)install the column and triggers above. Idempotent;
+    does nothing until the tables exist (nor on SQLite, where the run keeps the ORM rule)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
-        if not {"benefits_enrollment", "benefits_payout", "cases_child"} <= tables:
+        if not {"benefits_enrollment", "cases_child"} <= tables:
             return
         if connection.vendor == "postgresql":
             cursor.execute(_PG)
-        elif connection.vendor == "sqlite":
-            for statement in _SQLITE:
-                cursor.execute(statement)
 
-
-def summarize_run_index(cursor) -> None:
-    """Summarise the block ranges a run has just filled (PostgreSQL), so that the run's rows are
-    found by the BRIN index alone rather than by reading every unsummarised page."""
-    cursor.execute("SELECT brin_summarize_new_values(%s::regclass)", [PAYOUT_RUN_INDEX])

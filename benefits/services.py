@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from benefits.models import Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard
 from benefits.months import add_months, eighteen_cutoff, month_start, parse_month
-from benefits.schema import summarize_run_index
 from benefits.standards import StandardBook, StandardCycle, StandardMissing, path_codes
 from cases.categories import PAID_CATEGORIES, Category
 from cases.models import CategoryMembership, Child
@@ -665,8 +664,11 @@ def _insert_payouts_postgresql(*, run: PayoutRun, mapping, params: dict, by_cate
         # transaction.
         cur.execute("SET LOCAL random_page_cost = 1.1")
         cur.execute("SET LOCAL jit = off")
-        cur.execute("SELECT EXISTS (SELECT 1 FROM benefits_payout WHERE run_id = %s)", [run.id])
-        conflict_possible = cur.fetchone()[0]
+        # A run holds rows only once a computation of it has committed (rows, totals and
+        # computed_at are written in one transaction; a recomputation deletes the rows and clears
+        # computed_at). The hint only chooses the faster statement: if it were ever wrong, the
+        # unique index would still refuse a second payment (see the savepoint below).
+        conflict_possible = run.computed_at is not None
         if not conflict_possible:
             sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=False)
             try:
@@ -683,7 +685,6 @@ def _insert_payouts_postgresql(*, run: PayoutRun, mapping, params: dict, by_cate
         if conflict_possible:
             sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=True)
             cur.execute(sql, [run.id, m, *flat, params["county"], m, m])
-        summarize_run_index(cur)
     return inserted
 
 
@@ -766,6 +767,7 @@ def payout_run_recompute(*, by, run: PayoutRun) -> PayoutRun:
     Adjustment.objects.filter(run=run).update(run=None)
     run.status, run.payout_count, run.total_amount, run.totals_by_category = PayoutRun.Status.COMPUTING, 0, 0, {}
     run.adjustment_count, run.adjustment_total, run.problems, run.error = 0, 0, [], ""
+    run.computed_at = None
     run.save()
     audit_record(actor=by, action="payout_run.recomputed", target=run)
     _enqueue_compute(run.id)
