@@ -66,16 +66,10 @@ def create_database(db_name: str) -> None:
 
 
 def build_schema() -> None:
-    """Tables for every model that has none yet, straight from the models (migrations of new
-    models may not exist yet)."""
-    from django.apps import apps
-    from django.db import connection
+    """The production schema: every migration, then what post_migrate installs."""
+    from django.core.management import call_command
 
-    existing = set(connection.introspection.table_names())
-    with connection.schema_editor() as editor:
-        for model in apps.get_models():
-            if model._meta.managed and not model._meta.proxy and model._meta.db_table not in existing:
-                editor.create_model(model)
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 # --- COPY helpers ---------------------------------------------------------------------------
@@ -527,6 +521,9 @@ def start_gunicorn(db_url: str, port: int, workers: int) -> subprocess.Popen:
         "AXES_ENABLED": "False",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        # As deployed (docker-compose.yml): the cache in Redis, shared by every worker. A key
+        # prefix of its own per run, so no page cached by an earlier run is found.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", f"redis://127.0.0.1:6379/3?KEY_PREFIX=bench-{os.getpid()}-{int(time.time())}"),
     }
     proc = subprocess.Popen(
         [

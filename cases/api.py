@@ -22,6 +22,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cases import selectors, services
+from cases.api_child_list import list_response
 from cases.categories import PAID_CATEGORIES, Category
 from cases.models import CategoryMembership, Child, Guardian, Sex
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
@@ -245,6 +246,13 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
             .prefetch_related(current_memberships_prefetch(), Prefetch("guardians", queryset=Guardian.objects.order_by("id")))
             .order_by("id")
         )
+
+    def get_list_queryset(self):
+        """The children the list pages through (ids only: see cases/api_child_list.py)."""
+        return selectors.child_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        return list_response(self, request)
 
     def get_object(self):
         return get_in_scope_or_404(self.get_queryset(), id=self.kwargs["pk"])

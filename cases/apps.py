@@ -1,7 +1,37 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _child_written(sender, instance, **kwargs) -> None:
+    from cases.list_cache import children_changed
+    from welfare.models import Region
+
+    ids = {instance.region_id, getattr(instance, "_loaded_region_id", None)} - {None}
+    children_changed(Region.objects.filter(id__in=ids).values_list("path", flat=True))
+    instance._loaded_region_id = instance.region_id
+
+
+def _child_record_written(sender, instance, **kwargs) -> None:
+    """A guardian or membership written: the child's village lists change."""
+    from cases.list_cache import children_changed
+    from welfare.models import Region
+
+    children_changed(Region.objects.filter(children__id=instance.child_id).values_list("path", flat=True))
 
 
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Children and cases")
+
+    def ready(self) -> None:
+        from cases.models import CategoryMembership, Child, Guardian
+
+        # The child list API's cache (cases.list_cache) learns of every single write here;
+        # set-wise writes go through cases.models.ListedQuerySet.
+        for signal in (post_save, post_delete):
+            signal.connect(_child_written, sender=Child, dispatch_uid=f"list_cache_child_{signal is post_save}")
+            for model in (Guardian, CategoryMembership):
+                signal.connect(
+                    _child_record_written, sender=model, dispatch_uid=f"list_cache_{model.__name__}_{signal is post_save}"
+                )

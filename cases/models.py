@@ -10,6 +10,36 @@ from cases.categories import PAID_CATEGORIES, Category
 from welfare.idnumber import mask_id_number
 
 
+class ListedQuerySet(models.QuerySet):
+    """The queryset of the tables behind the child list API (children, guardians, memberships):
+    its set-wise writes retire every cached list page (cases.list_cache), since they do not say
+    which regions they touched. Single saves and deletes are caught by signals (cases.apps)."""
+
+    def update(self, **kwargs) -> int:
+        count = super().update(**kwargs)
+        if count:
+            _set_wise_change()
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            _set_wise_change()
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if count:
+            _set_wise_change()
+        return count
+
+
+def _set_wise_change() -> None:
+    from cases.list_cache import children_changed
+
+    children_changed(None)
+
+
 class Sex(models.TextChoices):
     MALE = "M", _("Male")
     FEMALE = "F", _("Female")
@@ -32,8 +62,9 @@ class Child(models.Model):
     id_number = models.CharField(_("identity number"), max_length=18, null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
+    # Indexed by child_region_order below (region, id), not by db_index.
     region = models.ForeignKey(
-        "welfare.Region", verbose_name=_("residence village"), on_delete=models.PROTECT, related_name="children"
+        "welfare.Region", verbose_name=_("residence village"), on_delete=models.PROTECT, related_name="children", db_index=False
     )
     household_region = models.ForeignKey(
         "welfare.Region",
@@ -60,6 +91,7 @@ class Child(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["check_state", "updated_at"])
+    objects = ListedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("child")
@@ -80,10 +112,20 @@ class Child(models.Model):
             models.Index(fields=["check_state", "next_check_due"], name="child_check_state_due"),
             # Child search by name on the director's and supervisor's pages.
             models.Index(fields=["name"], name="child_name"),
+            # A region's children in id order: the pages of the list API read their ids from the
+            # index alone (no table read, no sort of whole rows), and its counts too.
+            models.Index(fields=["region", "id"], name="child_region_order"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        child = super().from_db(db, field_names, values)
+        # The village it was read with: a move changes the child lists of both villages.
+        child._loaded_region_id = child.__dict__.get("region_id")
+        return child
 
     @property
     def masked_id_number(self) -> str:
@@ -107,6 +149,7 @@ class Guardian(models.Model):
     work_place = models.CharField(_("where they work"), max_length=100, blank=True)
     can_act_as_guardian = models.BooleanField(_("can act as guardian"), default=True)
     history = HistoricalRecords()
+    objects = ListedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("guardian")
@@ -138,6 +181,7 @@ class CategoryMembership(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
     history = HistoricalRecords()
+    objects = ListedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("category membership")

@@ -14,6 +14,16 @@ from welfare.roles import Role
 pytest_plugins = ["tests.browser"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (the database is rolled back between tests, so a
+    page cached by one test must not answer the next)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def regions(db):
     province = RegionFactory(code="370000", name="山东省", level=Region.Level.PROVINCE)

@@ -49,11 +49,15 @@ def test_it_lists_a_page_in_a_fixed_number_of_queries(api_client, county_officia
         MembershipFactory(child=kid, category="left_behind")
         GuardianFactory(child=kid)
     client = as_user(api_client, county_official)
-    # count, page of children (with regions), current memberships, guardians
-    with django_assert_num_queries(4):
+    # count, the page's ids, their rows (with region codes), current memberships, guardians
+    with django_assert_num_queries(5):
         response = client.get("/api/children/")
     assert response.json()["count"] == 12
     assert all(r["categories"] == ["left_behind"] and len(r["guardians"]) == 1 for r in response.json()["results"])
+    # The same page again, nothing changed: from the cache, no query.
+    with django_assert_num_queries(0):
+        again = client.get("/api/children/")
+    assert again.json() == response.json()
 
 
 def test_it_registers_a_child_taking_sex_and_birth_date_from_the_identity_number(api_client, village_director, regions):

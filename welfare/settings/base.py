@@ -158,6 +158,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://welfare")
 }
+# The child list API's page cache (cases/list_cache.py), in seconds; 0 turns it off. On by
+# default only with a cache every process shares (Redis, as in docker-compose.yml): Django's
+# local-memory cache is private to one process, so gunicorn workers would not see each other's
+# invalidations.
+_SHARED_CACHE = "locmem" not in CACHES["default"]["BACKEND"].lower() and "dummy" not in CACHES["default"]["BACKEND"].lower()
+CHILD_LIST_CACHE_SECONDS = env.int("CHILD_LIST_CACHE_SECONDS", default=300 if _SHARED_CACHE else 0)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_ENABLED = env.bool("EMAIL_ENABLED", default=False)
@@ -165,7 +171,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="welfare@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "welfare.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -14,3 +14,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+
+# The child list API's page cache is on in the suite (one process per xdist worker, so the
+# local-memory cache is shared by everything a test does; tests/conftest.py empties it per test):
+# every API test that writes and reads again also proves the cache invalidates.
+CHILD_LIST_CACHE_SECONDS = 300
