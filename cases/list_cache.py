@@ -1,16 +1,18 @@
 """A response cache for the child list API that can never serve a stale page.
 
-A page is stored under the *data versions* of the caller's scope: one token per region (and one
-for the whole country), replaced whenever a child, guardian or category membership beneath that
-region changes, plus one epoch token replaced by any set-wise write (a queryset update, a bulk
-insert, an import, the daily checks job). A changed token means a new key, so a page written
-before a change is simply never read again (it expires on its own after CHILD_LIST_CACHE_SECONDS).
+A page (and the count of a list) is stored with the *data versions* of the caller's scope: one
+token per region (and one for the whole country), replaced whenever a child, guardian or category
+membership beneath that region changes, plus one epoch token replaced by any set-wise write (a
+queryset update, a bulk insert, an import, the daily checks job). An entry whose tokens are no
+longer current is never served (it is recomputed, or expires after CHILD_LIST_CACHE_SECONDS).
 
-Correctness rests on two orders:
+Each entry is stored with the tokens read before its data was; it is served only while they are
+still the current tokens (read in the same round trip as the entry). Correctness rests on two
+orders:
 - the tokens are replaced *after* the write commits (transaction.on_commit), and
 - a request reads the tokens *before* it reads the data.
-So a page computed from data older than a committed change is always filed under a token that
-change has already replaced.
+So a page computed from data older than a committed change always carries a token that change has
+already replaced.
 
 Writes are caught in one place each: model saves and deletes by signals (cases.apps), set-wise
 writes by the models' queryset (cases.models.ListedQuerySet). Code that writes these tables with
@@ -69,29 +71,33 @@ def children_changed(paths: Iterable[str] | None = None) -> None:
     transaction.on_commit(lambda: _replace(keys))
 
 
-def scope_versions(scope_path: str) -> tuple[str, str]:
-    """The epoch and the scope's token, read before the data (missing ones are created)."""
-    scope_key = PREFIX + scope_path.strip("/").rsplit("/", 1)[-1] if scope_path else ROOT
-    found = cache.get_many([EPOCH, scope_key])
-    missing = [key for key in (EPOCH, scope_key) if key not in found]
+def _scope_key(scope_path: str) -> str:
+    return PREFIX + scope_path.strip("/").rsplit("/", 1)[-1] if scope_path else ROOT
+
+
+def entry_key(kind: str, *, scope_path: str, parts: list[str]) -> str:
+    """The cache key of an entry (a page, a count): scope and what was asked, not versions."""
+    raw = "\x1f".join([scope_path, *parts])
+    return f"children:{kind}:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def read(key: str, *, scope_path: str):
+    """One round trip: the entry and the current tokens. Returns (value or None, tokens); the
+    tokens are read before any data, and are what a fresh entry must be stored with."""
+    scope_key = _scope_key(scope_path)
+    found = cache.get_many([key, EPOCH, scope_key])
+    missing = [k for k in (EPOCH, scope_key) if k not in found]
     if missing:
-        for key in missing:
-            cache.add(key, uuid.uuid4().hex, timeout=None)
-        found = cache.get_many([EPOCH, scope_key])
-    return found.get(EPOCH, ""), found.get(scope_key, "")
+        for k in missing:
+            cache.add(k, uuid.uuid4().hex, timeout=None)
+        found.update(cache.get_many(missing))
+    tokens = (found.get(EPOCH, ""), found.get(scope_key, ""))
+    entry = found.get(key)
+    if entry is not None and entry[0] == tokens:
+        return entry[1], tokens
+    return None, tokens
 
 
-def page_key(*, scope_path: str, query: list[tuple[str, str]], on: str, media_type: str) -> str:
-    """The cache key of one page: scope, data versions, date (categories in force today),
-    the query string (sorted) and the media type."""
-    epoch, version = scope_versions(scope_path)
-    raw = "\x1f".join([scope_path, epoch, version, on, media_type, *(f"{k}={v}" for k, v in sorted(query))])
-    return "children:page:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
-def get(key: str) -> bytes | None:
-    return cache.get(key)
-
-
-def put(key: str, content: bytes) -> None:
-    cache.set(key, content, timeout=settings.CHILD_LIST_CACHE_SECONDS)
+def write(key: str, value, *, tokens: tuple[str, str]) -> None:
+    """Store a value computed after `tokens` were read."""
+    cache.set(key, (tokens, value), timeout=settings.CHILD_LIST_CACHE_SECONDS)

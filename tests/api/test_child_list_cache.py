@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from cases.api import ChildSerializer, current_memberships_prefetch
+from cases.api_child_list import child_rows, child_rows_postgresql
 from cases.checks import checks_flag_overdue
 from cases.list_cache import children_changed
 from cases.models import CategoryMembership, Child, Guardian
@@ -66,6 +67,9 @@ def test_the_fast_list_shows_exactly_what_the_serializer_shows(api_client, count
     for row in expected:
         row["guardians"] = sorted((dict(g) for g in row["guardians"]), key=lambda g: g["id"])
     assert body["results"] == expected
+    ids = [c.id for c in sorted(varied, key=lambda c: c.id)]
+    assert child_rows(ids, on=D(2025, 6, 15)) == expected  # the portable path (SQLite) too
+    assert child_rows_postgresql(ids, on=D(2025, 6, 15)) == expected
     assert body["results"][0]["categories"] == ["key_difficulty", "left_behind"]
     assert body["results"][0]["guardians"][0]["id_number"] == "370402********1234"
 

@@ -158,6 +158,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://welfare")
 }
+# Several deployments (or a benchmark) may share one Redis: each keeps its keys apart.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # The child list API's page cache (cases/list_cache.py), in seconds; 0 turns it off. On by
 # default only with a cache every process shares (Redis, as in docker-compose.yml): Django's
 # local-memory cache is private to one process, so gunicorn workers would not see each other's
