@@ -189,3 +189,21 @@ def test_with_the_shared_redis_cache_a_committed_write_retires_the_page(api_clie
             children_changed([regions.village.path])
         assert names(listed(api_client, county_official)) == ["再新"]
         cache.clear()
+
+
+def test_with_a_token_a_cached_page_costs_one_query(client, county_official, regions, django_assert_num_queries):
+    """The token, its user and the user's region are read in one statement; the page itself
+    comes from the cache."""
+    from rest_framework.authtoken.models import Token
+
+    ChildFactory(region=regions.village, name="甲")
+    token = Token.objects.create(user=county_official)
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert client.get("/api/children/", **headers).status_code == 200
+    with django_assert_num_queries(1):
+        response = client.get("/api/children/", **headers)
+    assert names(response.json()) == ["甲"]
+    county_official.is_active = False
+    county_official.save()
+    assert client.get("/api/children/", **headers).status_code == 401
+    assert client.get("/api/children/", HTTP_AUTHORIZATION="Token nonsense").status_code == 401
