@@ -645,7 +645,9 @@ def main() -> None:
     parser.add_argument("--db", default="welfare_bench_dashboard")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run (same --db)")
     parser.add_argument("--load-only", action="store_true")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers", type=int, default=(os.cpu_count() or 1) + 1, help="gunicorn sync workers (default: cores + 1, as deployed)"
+    )
     parser.add_argument("--dashboard-clients", type=int, default=2)
     parser.add_argument("--dashboard-requests", type=int, default=200)
     parser.add_argument("--list-clients", type=int, default=20)
