@@ -20,17 +20,26 @@ def _child_record_written(sender, instance, **kwargs) -> None:
     children_changed(Region.objects.filter(children__id=instance.child_id).values_list("path", flat=True))
 
 
+def _region_written(sender, instance, **kwargs) -> None:
+    """A region renamed, recoded or moved: list pages show region codes, retire them all."""
+    from cases.list_cache import children_changed
+
+    children_changed(None)
+
+
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Children and cases")
 
     def ready(self) -> None:
         from cases.models import CategoryMembership, Child, Guardian
+        from welfare.models import Region
 
         # The child list API's cache (cases.list_cache) learns of every single write here;
         # set-wise writes go through cases.models.ListedQuerySet.
         for signal in (post_save, post_delete):
             signal.connect(_child_written, sender=Child, dispatch_uid=f"list_cache_child_{signal is post_save}")
+            signal.connect(_region_written, sender=Region, dispatch_uid=f"list_cache_region_{signal is post_save}")
             for model in (Guardian, CategoryMembership):
                 signal.connect(
                     _child_record_written, sender=model, dispatch_uid=f"list_cache_{model.__name__}_{signal is post_save}"

@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
 from cases.categories import PAID_CATEGORIES, Category
+from cases.list_cache import children_changed
 from cases.models import CategoryMembership, Child, Guardian
 from welfare.audit import audit_record
 from welfare.errors import ApplicationError
@@ -674,6 +675,7 @@ def _insert(model, rows: list[dict[str, Any]], *, by, now: datetime.datetime) ->
         with raw.copy(f"COPY {quote(history._meta.db_table)} ({history_columns}) FROM STDIN") as copy:
             for values in merged:
                 copy.write_row([values[name] for name in history_names])
+    children_changed(None)  # COPY bypasses the ORM: retire the cached child lists (cases.list_cache)
     return ids
 
 

@@ -196,3 +196,14 @@ def test_the_template_has_the_headers_and_a_valid_example(county_official, regio
     assert [c.value for c in sheet[1]] == HEADERS
     report = roster_import(by=county_official, file=io.BytesIO(roster_template()), commit=False)
     assert report.ok, (report.file_errors, report.row_errors)
+
+
+def test_an_import_shows_at_once_in_the_cached_child_list(county_official, regions, api_client):
+    """COPY bypasses the ORM; the import retires the cached list pages itself."""
+    api_client.force_authenticate(county_official)
+    assert api_client.get("/api/children/").json()["count"] == 0  # now cached
+    file = xlsx([row(id_number=number(1)), row(name="李小红", id_number=number(2, "F"), region="370402002001")])
+    assert roster_import(by=county_official, file=file, commit=True, file_name="roster.xlsx").committed
+    body = api_client.get("/api/children/").json()
+    assert body["count"] == 2
+    assert sorted(r["name"] for r in body["results"]) == ["李小红", "王小明"]
