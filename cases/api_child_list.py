@@ -201,6 +201,8 @@ def list_response(view, request):
         pagination.page = paginator.page(number)
     except InvalidPage as exc:
         raise NotFound(pagination.invalid_page_message.format(page_number=number, message=str(exc))) from None
+    if paginator.num_pages > 1 and pagination.template is not None:
+        pagination.display_page_controls = True  # the browsable API's page links, as DRF does
     pagination.request = request
     response = pagination.get_paginated_response(page_rows(list(pagination.page), on=timezone.localdate()))
     if cached:
