@@ -182,7 +182,7 @@ def list_response(view, request):
     query = sorted(request.query_params.items())
     scope = request.user.scope_path if cached else None
     page_key = count_key = None
-    tokens = ("", "")
+    tokens: tuple[str, str] | None = None
     if cached:
         page_key = list_cache.entry_key("page", scope_path=scope, parts=[today, request.accepted_media_type, *map(str, query)])
         content, tokens = list_cache.read(page_key, scope_path=scope)

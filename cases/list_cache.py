@@ -18,6 +18,9 @@ Writes are caught in one place each: model saves and deletes by signals (cases.a
 writes by the models' queryset (cases.models.ListedQuerySet). Code that writes these tables with
 raw SQL must call `children_changed()` itself.
 
+If the cache is unreachable, lists are answered without it and writes succeed (logged); pages
+that a write could not retire then expire within CHILD_LIST_CACHE_SECONDS.
+
 The cache must be shared by every process (Redis in production, CACHE_URL); with Django's
 per-process local-memory cache a token replaced in one gunicorn worker would not be seen by the
 others, so the list cache is off unless the cache backend is shared (or a single process runs, as
@@ -27,12 +30,15 @@ in the embedded `manage.py demo`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 EPOCH = "children:epoch"
 ROOT = "children:v:*"  # the whole country: every write replaces it
@@ -54,7 +60,10 @@ def _region_keys(paths: Iterable[str]) -> set[str]:
 
 def _replace(keys: set[str]) -> None:
     token = uuid.uuid4().hex
-    cache.set_many(dict.fromkeys(keys, token), timeout=None)
+    try:
+        cache.set_many(dict.fromkeys(keys, token), timeout=None)
+    except Exception:  # the cache (Redis) unreachable: the write itself must still succeed
+        logger.exception("child list cache: could not retire pages; they expire within CHILD_LIST_CACHE_SECONDS")
 
 
 def children_changed(paths: Iterable[str] | None = None) -> None:
@@ -83,14 +92,19 @@ def entry_key(kind: str, *, scope_path: str, parts: list[str]) -> str:
 
 def read(key: str, *, scope_path: str):
     """One round trip: the entry and the current tokens. Returns (value or None, tokens); the
-    tokens are read before any data, and are what a fresh entry must be stored with."""
+    tokens are read before any data, and are what a fresh entry must be stored with. With the
+    cache unreachable: (None, None), and the caller computes without caching."""
     scope_key = _scope_key(scope_path)
-    found = cache.get_many([key, EPOCH, scope_key])
-    missing = [k for k in (EPOCH, scope_key) if k not in found]
-    if missing:
-        for k in missing:
-            cache.add(k, uuid.uuid4().hex, timeout=None)
-        found.update(cache.get_many(missing))
+    try:
+        found = cache.get_many([key, EPOCH, scope_key])
+        missing = [k for k in (EPOCH, scope_key) if k not in found]
+        if missing:
+            for k in missing:
+                cache.add(k, uuid.uuid4().hex, timeout=None)
+            found.update(cache.get_many(missing))
+    except Exception:
+        logger.warning("child list cache unreachable: answering without it", exc_info=True)
+        return None, None
     tokens = (found.get(EPOCH, ""), found.get(scope_key, ""))
     entry = found.get(key)
     if entry is not None and entry[0] == tokens:
@@ -98,6 +112,11 @@ def read(key: str, *, scope_path: str):
     return None, tokens
 
 
-def write(key: str, value, *, tokens: tuple[str, str]) -> None:
-    """Store a value computed after `tokens` were read."""
-    cache.set(key, (tokens, value), timeout=settings.CHILD_LIST_CACHE_SECONDS)
+def write(key: str, value, *, tokens: tuple[str, str] | None) -> None:
+    """Store a value computed after `tokens` were read (nothing when they could not be read)."""
+    if tokens is None:
+        return
+    try:
+        cache.set(key, (tokens, value), timeout=settings.CHILD_LIST_CACHE_SECONDS)
+    except Exception:
+        logger.warning("child list cache unreachable: page not stored", exc_info=True)

@@ -207,3 +207,20 @@ def test_with_a_token_a_cached_page_costs_one_query(client, county_official, reg
     county_official.save()
     assert client.get("/api/children/", **headers).status_code == 401
     assert client.get("/api/children/", HTTP_AUTHORIZATION="Token nonsense").status_code == 401
+
+
+def test_with_the_cache_unreachable_lists_and_writes_still_work(api_client, county_official, township_supervisor, regions, caplog):
+    """Redis down: the list is answered without the cache, and writes succeed (both logged)."""
+    down = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    kid = ChildFactory(region=regions.village, name="甲")
+    with override_settings(CACHES=down):
+        from django.core.cache import caches
+
+        caches.close_all()
+        assert names(listed(api_client, county_official)) == ["甲"]
+        guardian_add(by=township_supervisor, child=kid, name="甲母", relation="mother")
+        row = listed(api_client, county_official)["results"][0]
+        assert [g["name"] for g in row["guardians"]] == ["甲母"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("answering without it" in m for m in messages)
+    assert any("could not retire pages" in m for m in messages)
