@@ -158,6 +158,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://welfare")
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "welfare.cache.RedisCache"  # one client per pool (welfare/cache.py)
 # Several deployments (or a benchmark) may share one Redis: each keeps its keys apart.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # The child list API's page cache (cases/list_cache.py), in seconds; 0 turns it off. On by
