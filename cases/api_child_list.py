@@ -10,7 +10,8 @@ without model instances or serializer fields:
 3. plain dicts in the serializer's field order.
 
 Pages are cached under the data versions of the caller's scope (cases.list_cache): a page is
-served again only while nothing beneath the scope has changed.
+served again only while nothing beneath the scope has changed. So is a list's ordered id list
+(up to ID_LIST_LIMIT ids; beyond that its count), so that a page not yet cached costs one query.
 """
 
 from __future__ import annotations
@@ -174,14 +175,20 @@ class _CountedPaginator(Paginator):
             self.__dict__["count"] = count  # the cached_property's slot
 
 
+# A list of at most this many children keeps its whole ordered id list in the cache (≈ 5 bytes
+# an id): every other page of it then needs no id query at all. Longer lists (a city, a
+# province) keep only their count and read each page's ids with LIMIT/OFFSET.
+ID_LIST_LIMIT = 20_000
+
+
 def list_response(view, request):
-    """The list action of ChildViewSet: PageNumberPagination's output, with the list's count
-    and each page cached under the scope's data versions."""
+    """The list action of ChildViewSet: PageNumberPagination's output. With the cache: each page,
+    and the list's ids (or, for a long list, its count), cached under the scope's data versions."""
     today = timezone.localdate().isoformat()
     cached = cacheable(request)
     query = sorted(request.query_params.items())
     scope = request.user.scope_path if cached else None
-    page_key = count_key = None
+    page_key = None
     tokens: tuple[str, str] | None = None
     if cached:
         page_key = list_cache.entry_key("page", scope_path=scope, parts=[today, request.accepted_media_type, *map(str, query)])
@@ -189,13 +196,18 @@ def list_response(view, request):
         if content is not None:
             return HttpResponse(content, content_type=request.accepted_media_type)
     ids = view.filter_queryset(view.get_list_queryset()).order_by("id").values_list("id", flat=True)
-    count = None
+    object_list, count = ids, None
     if cached:
         unpaged = [str(item) for item in query if item[0] not in ("page", "page_size")]
-        count_key = list_cache.entry_key("count", scope_path=scope, parts=[today, *unpaged])
-        count, _tokens = list_cache.read(count_key, scope_path=scope)  # tokens as read above
+        list_key = list_cache.entry_key("ids", scope_path=scope, parts=[today, *unpaged])
+        entry, _tokens = list_cache.read(list_key, scope_path=scope)  # stored with the tokens read above
+        if entry is None:
+            head = list(ids[: ID_LIST_LIMIT + 1])
+            entry = head if len(head) <= ID_LIST_LIMIT else ids.count()
+            list_cache.write(list_key, entry, tokens=tokens)
+        object_list, count = (entry, len(entry)) if isinstance(entry, list) else (ids, entry)
     pagination = view.paginator
-    paginator = _CountedPaginator(ids, pagination.get_page_size(request), count=count)
+    paginator = _CountedPaginator(object_list, pagination.get_page_size(request), count=count)
     number = pagination.get_page_number(request, paginator)
     try:
         pagination.page = paginator.page(number)
@@ -206,8 +218,6 @@ def list_response(view, request):
     pagination.request = request
     response = pagination.get_paginated_response(page_rows(list(pagination.page), on=timezone.localdate()))
     if cached:
-        if count is None:
-            list_cache.write(count_key, paginator.count, tokens=tokens)
         response = view.finalize_response(request, response)
         response.render()
         list_cache.write(page_key, response.content, tokens=tokens)
