@@ -174,10 +174,11 @@ def test_with_the_shared_redis_cache_a_committed_write_retires_the_page(api_clie
     """The production set-up: the pages and tokens in Redis, the write committed by another
     connection (another gunicorn worker would do the same)."""
     prefix = f"test-{uuid.uuid4().hex}"
-    redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5", "KEY_PREFIX": prefix}}
+    redis = {"default": {"BACKEND": "welfare.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5", "KEY_PREFIX": prefix}}
     with override_settings(CACHES=redis):
         from django.core.cache import cache
 
+        assert cache._cache.get_client() is cache._cache.get_client()  # one client per pool (welfare/cache.py)
         kid = ChildFactory(region=regions.village, name="旧")
         assert names(listed(api_client, county_official)) == ["旧"]
         assert any(key.startswith(f"{prefix}:1:children:page:".encode()) for key in cache._cache.get_client().keys("*"))
@@ -211,7 +212,7 @@ def test_with_a_token_a_cached_page_costs_one_query(client, county_official, reg
 
 def test_with_the_cache_unreachable_lists_and_writes_still_work(api_client, county_official, township_supervisor, regions, caplog):
     """Redis down: the list is answered without the cache, and writes succeed (both logged)."""
-    down = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    down = {"default": {"BACKEND": "welfare.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     kid = ChildFactory(region=regions.village, name="甲")
     with override_settings(CACHES=down):
         from django.core.cache import caches
