@@ -3,7 +3,6 @@ welfare/api_urls.py). Thin: reads through cases.selectors, writes through cases.
 
 import datetime
 
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,18 +273,7 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         categories = fields.pop("categories", None)
         if fields.get("household_region", "") is None:
             fields.pop("household_region")  # null means "leave as it is"
-        with transaction.atomic():
-            if fields:
-                child = services.child_update(by=request.user, child=child, **fields)
-            if categories is not None:
-                current = set(child_categories(child))
-                removed = current - set(categories)
-                if removed:
-                    msg = _("End a category membership with its reason on the child's page; it cannot be removed here.")
-                    raise serializers.ValidationError({"categories": [msg]})
-                for category in categories:
-                    if category not in current:
-                        services.membership_start(by=request.user, child=child, category=category, start_date=timezone.localdate())
+        child = services.child_update_with_categories(by=request.user, child=child, categories=categories, **fields)
         return Response(ChildSerializer(self._reload(child.id)).data)
 
     @export_schema(parameters=_export_params(), summary="The filtered list of children as xlsx or csv (logged)")

@@ -225,6 +225,31 @@ def membership_start(
 
 
 @transaction.atomic
+def child_update_with_categories(*, by, child: Child, categories: list[str] | None = None, **fields) -> Child:
+    """`child_update` and the categories to add, in one transaction (the API's PATCH). Categories
+    are only added here: ending one needs its reason, given on the child's page."""
+    if fields:
+        child = child_update(by=by, child=child, **fields)
+    if categories is None:
+        return child
+    require(by, Action.EDIT)
+    require_in_scope(by, child.region)
+    today = timezone.localdate()
+    current = set(
+        CategoryMembership.objects.filter(child=child, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values_list("category", flat=True)
+    )
+    if current - set(categories):
+        msg = _("End a category membership with its reason on the child's page; it cannot be removed here.")
+        raise ApplicationError(msg, field_errors={"categories": msg})
+    for category in categories:
+        if category not in current:
+            membership_start(by=by, child=child, category=category, start_date=today)
+    return child
+
+
+@transaction.atomic
 def membership_end(*, by, membership: CategoryMembership, end_date: datetime.date, end_reason: str) -> CategoryMembership:
     require(by, Action.EDIT)
     require_in_scope(by, membership.child.region)

@@ -145,6 +145,19 @@ def test_it_updates_a_child_and_adds_a_category(api_client, village_director, ch
     assert child.school == "东村小学" and response.json()["categories"] == ["left_behind"]
 
 
+def test_a_patch_that_cannot_change_categories_changes_nothing(api_client, village_director, child):
+    MembershipFactory(child=child, category="left_behind")
+    client = as_user(api_client, village_director)
+    removed = client.patch(f"/api/children/{child.id}/", {"school": "甲", "categories": []}, format="json")
+    assert removed.status_code == 400 and "categories" in removed.json()
+    second_paid = client.patch(
+        f"/api/children/{child.id}/", {"school": "乙", "categories": ["left_behind", "orphan_scattered", "key_difficulty"]}, format="json"
+    )
+    assert second_paid.status_code == 400 and "categories" in second_paid.json()
+    child.refresh_from_db()
+    assert child.school == "" and list(child.memberships.values_list("category", flat=True)) == ["left_behind"]
+
+
 def test_it_answers_404_when_updating_a_child_outside_scope(api_client, outsider_director, child):
     response = as_user(api_client, outsider_director).patch(f"/api/children/{child.id}/", {"school": "x"}, format="json")
     assert response.status_code == 404
