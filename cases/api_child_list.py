@@ -1,6 +1,6 @@
 """`GET /api/children/`: the list of children, 50 a page, built for many concurrent readers.
 
-Same output as `ChildSerializer` (tests/api/test_child_list_fast.py compares them), produced
+Same output as `ChildSerializer` (tests/api/test_child_list_cache.py compares them), produced
 without model instances or serializer fields:
 
 1. the page's ids from the scoped, filtered queryset (read from the (region, id) index alone);
@@ -35,11 +35,45 @@ CHILD_COLUMNS = (
     "id", "name", "id_number", "sex", "birth_date", "region__code", "household_region__code", "check_state",
     "next_check_due", "school", "registered_on", "review_status",
 )
-GUARDIAN_COLUMNS = ("id", "child_id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
+GUARDIAN_COLUMNS = ("id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
 
 
 def _date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _guardian(g) -> dict:
+    """A guardian from its GUARDIAN_COLUMNS values, as GuardianNestedSerializer shows it."""
+    return {
+        "id": g[0],
+        "name": g[1],
+        "relation": g[2],
+        "id_number": mask_id_number(g[3]),
+        "phone": g[4],
+        "is_migrant_worker": g[5],
+        "work_place": g[6],
+        "can_act_as_guardian": g[7],
+    }
+
+
+def _child(c, *, categories: list[str], guardians: list[dict]) -> dict:
+    """A child from its CHILD_COLUMNS values, as ChildSerializer shows it."""
+    return {
+        "id": c[0],
+        "name": c[1],
+        "id_number": mask_id_number(c[2]) or None,
+        "sex": c[3],
+        "birth_date": _date(c[4]),
+        "region": c[5],
+        "household_region": c[6],
+        "categories": categories,
+        "check_state": c[7],
+        "next_check_due": _date(c[8]),
+        "school": c[9],
+        "registered_on": _date(c[10]),
+        "review_status": c[11],
+        "guardians": guardians,
+    }
 
 
 def child_rows(ids: list[int], *, on: datetime.date) -> list[dict]:
@@ -56,43 +90,18 @@ def child_rows(ids: list[int], *, on: datetime.date) -> list[dict]:
     ):
         categories[child_id].append(category)
     guardians: dict[int, list[dict]] = defaultdict(list)
-    for g in Guardian.objects.filter(child_id__in=ids).order_by("id").values_list(*GUARDIAN_COLUMNS):
-        guardians[g[1]].append(
-            {
-                "id": g[0],
-                "name": g[2],
-                "relation": g[3],
-                "id_number": mask_id_number(g[4]),
-                "phone": g[5],
-                "is_migrant_worker": g[6],
-                "work_place": g[7],
-                "can_act_as_guardian": g[8],
-            }
-        )
-    by_id = {}
-    for c in Child.objects.filter(id__in=ids).values_list(*CHILD_COLUMNS):
-        by_id[c[0]] = {
-            "id": c[0],
-            "name": c[1],
-            "id_number": mask_id_number(c[2]) or None,
-            "sex": c[3],
-            "birth_date": _date(c[4]),
-            "region": c[5],
-            "household_region": c[6],
-            "categories": categories.get(c[0], []),
-            "check_state": c[7],
-            "next_check_due": _date(c[8]),
-            "school": c[9],
-            "registered_on": _date(c[10]),
-            "review_status": c[11],
-            "guardians": guardians.get(c[0], []),
-        }
+    for child_id, *g in Guardian.objects.filter(child_id__in=ids).order_by("id").values_list("child_id", *GUARDIAN_COLUMNS):
+        guardians[child_id].append(_guardian(g))
+    by_id = {
+        c[0]: _child(c, categories=categories.get(c[0], []), guardians=guardians.get(c[0], []))
+        for c in Child.objects.filter(id__in=ids).values_list(*CHILD_COLUMNS)
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 
 # PostgreSQL: the page's children, their memberships in force and their guardians in ONE
 # statement (a miss then costs two queries: the ids, then this), guardians as JSON arrays in
-# GUARDIAN_COLUMNS order (less child_id).
+# GUARDIAN_COLUMNS order.
 _PG_PAGE = """
 SELECT c.id, c.name, c.id_number, c.sex, c.birth_date, r.code, h.code, c.check_state, c.next_check_due,
        c.school, c.registered_on, c.review_status,
@@ -113,38 +122,11 @@ def child_rows_postgresql(ids: list[int], *, on: datetime.date) -> list[dict]:
     """child_rows in one statement (PostgreSQL)."""
     if not ids:
         return []
-    by_id = {}
     with connection.cursor() as cur:
         cur.execute(_PG_PAGE, {"on": on, "ids": ids})
-        for c in cur.fetchall():
-            by_id[c[0]] = {
-                "id": c[0],
-                "name": c[1],
-                "id_number": mask_id_number(c[2]) or None,
-                "sex": c[3],
-                "birth_date": _date(c[4]),
-                "region": c[5],
-                "household_region": c[6],
-                "categories": list(c[12]),
-                "check_state": c[7],
-                "next_check_due": _date(c[8]),
-                "school": c[9],
-                "registered_on": _date(c[10]),
-                "review_status": c[11],
-                "guardians": [
-                    {
-                        "id": g[0],
-                        "name": g[1],
-                        "relation": g[2],
-                        "id_number": mask_id_number(g[3]),
-                        "phone": g[4],
-                        "is_migrant_worker": g[5],
-                        "work_place": g[6],
-                        "can_act_as_guardian": g[7],
-                    }
-                    for g in (c[13] or [])
-                ],
-            }
+        by_id = {
+            c[0]: _child(c, categories=list(c[12]), guardians=[_guardian(g) for g in (c[13] or [])]) for c in cur.fetchall()
+        }
     return [by_id[i] for i in ids if i in by_id]
 
 

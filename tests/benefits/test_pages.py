@@ -126,4 +126,3 @@ def test_the_county_sees_applications_past_their_time_limit(client, regions, vil
         client.force_login(county_official)
         page = client.get("/cases/applications/county/").content.decode()
     assert "past its time limit" in page
-
