@@ -1,5 +1,7 @@
 """Allowance standards and enrollments (their rules live in benefits/services.py)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -164,56 +166,118 @@ class PayoutRun(models.Model):
         return self.status in (self.Status.APPROVED, self.Status.EXPORTED)
 
 
+# The payout's key is its child and month (a child is paid at most once a month: DOMAIN's one paid
+# enrollment at a time, so also at most once per child, month and category). One bigint folds the
+# two: the days from PAYOUT_EPOCH to the month's first day above bit 34, the child's id below it.
+# Month-major, so a month's rows sit together at the right-hand end of the primary key and the run
+# never touches earlier months' index pages; smaller than 2**53, so exact in JavaScript. On
+# PostgreSQL a CHECK constraint holds every row to it (benefits/schema.py).
+PAYOUT_EPOCH = datetime.date(2000, 1, 1)
+PAYOUT_CHILD_BITS = 34
+
+
+def payout_id(child_id: int, month: datetime.date) -> int:
+    """The primary key of a child's payout for a month (see PAYOUT_EPOCH)."""
+    if not 0 < child_id < 1 << PAYOUT_CHILD_BITS:
+        raise ValueError(f"child id {child_id} does not fit a payout key")
+    if month < PAYOUT_EPOCH or month.day != 1:
+        raise ValueError(f"{month} is not the first day of a month from {PAYOUT_EPOCH:%Y-%m}")
+    return payout_month_base(month) | child_id
+
+
+def payout_month_base(month: datetime.date) -> int:
+    """The smallest payout key of a month: a month's keys are [base(month), base(next month))."""
+    return (month - PAYOUT_EPOCH).days << PAYOUT_CHILD_BITS
+
+
 class Payout(models.Model):
-    """One child's allowance for one month and category, with the standard version that produced
-    the amount (reproducible: every amount traces to its document). Written only by the run.
+    """One child's allowance for one month, with the category and the standard version that
+    produced the amount (reproducible: every amount traces to its document). Written only by the
+    run.
 
     An append-only ledger of about a million rows a month, written by one INSERT … SELECT per
-    county from existing enrollment rows. Double payment is prevented by the database (the unique
-    constraint below). The foreign keys are PROTECT in Django but carry no per-row database
-    trigger (db_constraint=False): their referenced rows are never deleted, the insert takes
-    every key from the row it references, and the triggers cost more than the insert itself
-    (measured: COMMIT of a 10,000-row county 0.94 s with them, 0.01 s without)."""
+    county and category from existing enrollment rows. Double payment is prevented by the database:
+    the primary key is the child and month (payout_id), which a CHECK constraint binds to the
+    `child` and `month` columns (PostgreSQL, benefits/schema.py). The foreign keys are PROTECT in
+    Django but carry no per-row database trigger (db_constraint=False): their referenced rows are
+    never deleted, the insert takes every key from the row it references, and the triggers cost
+    more than the insert itself (measured: COMMIT of a 10,000-row county 0.94 s with them, 0.01 s
+    without).
 
-    # The indexes every insert pays for (measured on the 1,000,000-row benchmark, see
-    # benchmarks/payouts.py): the primary key, this one and the unique constraint below, no more.
-    # run: indexed (db_index) — a run's rows are read by the run page's change from last month
-    # (selectors.payout_run_changes), the bank export (selectors.payout_export_rows), the payouts
-    # API filtered by run, the totals and the recomputation of a draft (services). A BRIN index
-    # (block ranges; the run's rows lie together) was measured too: 0.5 s cheaper to maintain
-    # per million rows, but the planner then reads a run's first page by scanning the table
-    # (95 ms instead of 1 ms for `?run=…&page=1`), so the B-tree stays.
+    The only B-tree is the primary key (measured on the 1,000,000-row benchmark, see
+    benchmarks/payouts.py: each further B-tree costs about half the bare insert):
+    - a run's rows (the run page's change from last month, the bank export, the payouts API
+      filtered by run, the totals, the recomputation of a draft) are found through a BRIN index on
+      `run` (benefits/schema.py; a run's rows are written together, so they lie together);
+    - a child's payments (the enrollment page, adjustments' "not more than was paid") through the
+      primary key: payout_id of the child and each month;
+    - a month's payments (dashboards) through the primary key's range for the month."""
+
+    id = models.BigIntegerField(_("payout number"), primary_key=True, editable=False)
     run = models.ForeignKey(
-        PayoutRun, verbose_name=_("payout run"), on_delete=models.PROTECT, related_name="payouts", db_constraint=False
+        PayoutRun,
+        verbose_name=_("payout run"),
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        db_index=False,
+        db_constraint=False,
     )
-    # child: indexed by the unique constraint below (its leading column): a child's payments
-    # (the enrollment page, adjustments' "not more than was paid").
     # enrollment, standard: no index — no page or job looks payouts up by them (Django's PROTECT
-    # check would scan the table, but enrollments and standard versions are never deleted).
+    # check would scan the table, but enrollments and standard versions are never deleted; nor are
+    # children, whose payments the key finds).
     child = models.ForeignKey(
-        "cases.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="payouts", db_index=False, db_constraint=False
+        "cases.Child",
+        verbose_name=_("child"),
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        db_index=False,
+        db_constraint=False,
     )
     enrollment = models.ForeignKey(
-        Enrollment, verbose_name=_("enrollment"), on_delete=models.PROTECT, related_name="payouts", db_index=False, db_constraint=False
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        db_index=False,
+        db_constraint=False,
     )
     category = models.CharField(_("category"), max_length=32, choices=Category.choices)
     month = models.DateField(_("month"))
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
     # The version whose amount was paid (after following "refers to" and provincial minimums).
     standard = models.ForeignKey(
-        WelfareStandard, verbose_name=_("standard"), on_delete=models.PROTECT, related_name="payouts", db_index=False, db_constraint=False
+        WelfareStandard,
+        verbose_name=_("standard"),
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
         constraints = [
-            models.UniqueConstraint(fields=["child", "month", "category"], name="payout_one_per_child_month_category"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payout_amount_not_negative"),
         ]
 
     def __str__(self) -> str:
         return f"{self.child_id} {self.month:%Y-%m} {self.category} {self.amount}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.id is None:
+            self.id = payout_id(self.child_id, self.month)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def in_months(months) -> Q:
+        """Payouts of the given months (first days), as ranges of the primary key: a month's
+        payouts are read from its part of the index, not by scanning every month's rows."""
+        q = Q(pk__in=[])
+        for month in months:
+            following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+            q |= Q(pk__gte=payout_month_base(month), pk__lt=payout_month_base(following), month=month)
+        return q
 
 
 class Adjustment(models.Model):

@@ -4,10 +4,11 @@ import datetime
 
 from django.db import connection, models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard
-from benefits.months import add_months, eighteen_cutoff
+from benefits.models import PAYOUT_EPOCH, Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard, payout_id
+from benefits.months import add_months, eighteen_cutoff, month_start
 from cases.categories import Category
 from welfare.idnumber import mask_id_number
 from welfare.roles import Action, can
@@ -53,6 +54,24 @@ def payout_run_list(*, user) -> models.QuerySet[PayoutRun]:
 
 def payout_run_get(*, user, run_id) -> PayoutRun:
     return get_in_scope_or_404(payout_run_list(user=user), id=run_id)
+
+
+def enrollment_payouts(*, enrollment: Enrollment, limit: int = 24) -> models.QuerySet[Payout]:
+    """The enrollment's latest payouts (newest first, at most `limit` months), found through the
+    payout key: the child and each month of the enrollment up to this month (there is no index
+    by enrollment or by child)."""
+    last = month_start(timezone.localdate())
+    if enrollment.end_month is not None:
+        last = min(last, enrollment.end_month)
+    first = max(enrollment.start_month, PAYOUT_EPOCH)
+    keys: list[int] = []
+    month = last
+    while month >= first and len(keys) < limit:
+        keys.append(payout_id(enrollment.child_id, month))
+        month = add_months(month, -1)
+    return (
+        Payout.objects.filter(id__in=keys, category=enrollment.category).select_related("standard").order_by("-month")
+    )
 
 
 def payout_list(*, user) -> models.QuerySet[Payout]:

@@ -20,7 +20,7 @@ from benefits.forms import (
     RaiseForm,
     StandardForm,
 )
-from benefits.models import Payout, PayoutRun
+from benefits.models import PayoutRun
 from cases.categories import Category
 from welfare.errors import ApplicationError
 from welfare.roles import Action, can
@@ -221,12 +221,7 @@ def enrollment_detail(request, pk):
             else:
                 messages.success(request, _("Saved."))
                 return redirect("benefits:enrollment_detail", pk=pk)
-    # By child (the leading column of the payout's unique index), not by enrollment (no index).
-    payouts = (
-        Payout.objects.filter(child_id=enrollment.child_id, month__gte=enrollment.start_month, category=enrollment.category)
-        .select_related("standard")
-        .order_by("-month")[:24]
-    )
+    payouts = selectors.enrollment_payouts(enrollment=enrollment)
     adjustments = selectors.adjustment_list(user=request.user).filter(child=enrollment.child).order_by("-for_month", "-id")[:24]
     return render(
         request,

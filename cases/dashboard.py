@@ -358,7 +358,7 @@ def _live_figures(region: Region, on: datetime.date, *, group: str = "below") ->
     Payout, _run = _payout_models()
     if Payout is not None:
         payouts = Payout.objects.filter(
-            child__region__path__startswith=path, month=month_start(on), run__status__in=PAID_RUN_STATUSES
+            Payout.in_months([month_start(on)]), child__region__path__startswith=path, run__status__in=PAID_RUN_STATUSES
         )
         for row in (
             g.values(payouts, "child__region", "category").annotate(n=Count("id"), amount=Sum("amount")).order_by()
@@ -403,7 +403,7 @@ def _live_trend(region: Region, points: list[datetime.date], *, group: str = "se
     if Payout is not None:
         months = {month_start(d): i for i, d in enumerate(points)}
         qs = Payout.objects.filter(
-            child__region__path__startswith=path, month__in=list(months), run__status__in=PAID_RUN_STATUSES
+            Payout.in_months(list(months)), child__region__path__startswith=path, run__status__in=PAID_RUN_STATUSES
         )
         for row in (
             g.values(qs, "child__region", "month", "category").annotate(n=Count("id"), amount=Sum("amount")).order_by()
