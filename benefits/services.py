@@ -6,8 +6,8 @@ import logging
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -698,6 +698,8 @@ def _payout_insert_sql(*, mapping, by_category: bool, on_conflict: bool) -> tupl
     return sql, flat
 
 
+_RUN_SETTINGS = "SET LOCAL random_page_cost = 1.1; SET LOCAL jit = off"
+
 # One category of a county's month (the usual case: standards set at county level or above, one
 # amount per category). Placeholders: key base, run, month, amount, standard, county, month, month,
 # category. Its row count is the category's count, its total count × amount: no second read.
@@ -708,11 +710,9 @@ _PAYOUT_CATEGORY_SQL = (
 )
 
 
-def _insert_payouts_postgresql(
-    *, run: PayoutRun, mapping, params: dict, by_category: bool
-) -> dict[str, tuple[int, Decimal]] | None:
+def _insert_payouts_postgresql(*, run: PayoutRun, mapping, params: dict, by_category: bool) -> dict[str, tuple[int, Decimal]] | None:
     """Double payment is impossible either way: the primary key (child and month) refuses it. The
-    claim (a conditional UPDATE of the run, see _payout_run_compute) makes this worker the only
+    claim (the run's row locked while `computing`, see _payout_run_compute) makes this worker the only
     writer of the run, so the usual case is a first computation that conflicts with nothing: plain
     INSERTs, one per category, whose row counts give the totals (no second read of the rows; a
     RETURNING clause would cost 15 % more). ON CONFLICT DO NOTHING costs a speculative insertion
@@ -730,8 +730,7 @@ def _insert_payouts_postgresql(
         # A county is a small slice of the enrollments: read them through the index rather than
         # scanning the table; no JIT compilation for a statement this short. Local to this
         # transaction.
-        cur.execute("SET LOCAL random_page_cost = 1.1")
-        cur.execute("SET LOCAL jit = off")
+        cur.execute(_RUN_SETTINGS)
         # A run holds rows only once a computation of it has committed (rows, totals and
         # computed_at are written in one transaction; a recomputation deletes the rows and clears
         # computed_at). The hint only chooses the faster statement: if it were ever wrong, the
@@ -742,13 +741,17 @@ def _insert_payouts_postgresql(
                 with transaction.atomic():  # a savepoint: a conflict rolls back these INSERTs only
                     inserted = {}
                     if by_category:
-                        for _region, category, amount, standard_id in mapping:
-                            cur.execute(
-                                _PAYOUT_CATEGORY_SQL,
-                                [base, run.id, m, amount, standard_id, params["county"], m, m, category],
-                            )
-                            if cur.rowcount:
-                                inserted[category] = (cur.rowcount, amount * cur.rowcount)
+                        # Every category in one round trip (client-side binding, one result and
+                        # row count per statement).
+                        cur.execute(
+                            ";".join([_PAYOUT_CATEGORY_SQL] * len(mapping)),
+                            [v for _r, c, a, sid in mapping for v in (base, run.id, m, a, sid, params["county"], m, m, c)],
+                        )
+                        results = cur.cursor
+                        for _region, category, amount, _standard in mapping:
+                            if results.rowcount:
+                                inserted[category] = (results.rowcount, amount * results.rowcount)
+                            results.nextset()
                     else:
                         sql, flat = _payout_insert_sql(mapping=mapping, by_category=False, on_conflict=False)
                         cur.execute(
@@ -764,20 +767,6 @@ def _insert_payouts_postgresql(
             sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=True)
             cur.execute(sql, [base, run.id, m, *flat, params["county"], m, m])
     return inserted
-
-
-def _summarize_run_index() -> None:
-    """After a run has committed: summarise the BRIN run index's new block ranges (a range not
-    summarised yet is read in full by every lookup of a run until autovacuum summarises it).
-    Only an optimisation: it gives up at once when another worker or autovacuum holds the lock."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("SET LOCAL lock_timeout = '50ms'")
-            cur.execute("SELECT brin_summarize_new_values('payout_run_brin'::regclass)")
-    except DatabaseError as exc:
-        logger.info("payout run index not summarised now (%s); autovacuum will", exc)
 
 
 def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None = None) -> None:
@@ -802,14 +791,14 @@ def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None 
 
 
 def payout_run_compute(*, run_id: int) -> PayoutRun | None:
-    """Compute a run in ONE transaction: claim it by a conditional UPDATE (which also locks the
-    row, so a second worker waits and then finds nothing to do), insert one payout per active
-    paid enrollment with one INSERT … SELECT (never twice: the unique index, and ON CONFLICT DO
-    NOTHING whenever a conflict is possible, see _insert_payouts_postgresql), include pending adjustments,
+    """Compute a run in ONE transaction: claim it by locking its row while it is `computing` (a
+    second worker waits and then finds nothing to do), insert one payout per active paid
+    enrollment set-based (never twice: the primary key, and ON CONFLICT DO NOTHING whenever a
+    conflict is possible, see _insert_payouts_postgresql), include pending adjustments,
     store the totals and flip to draft. A crash rolls everything back; the run stays `computing`
     and the next delivery of the task completes it. Returns None when there was nothing to do."""
     try:
-        run = _payout_run_compute(run_id=run_id)
+        return _payout_run_compute(run_id=run_id)
     except OperationalError:
         raise  # transient (connection lost, lock timeout…): the task retries
     except Exception as exc:
@@ -818,18 +807,23 @@ def payout_run_compute(*, run_id: int) -> PayoutRun | None:
             status=PayoutRun.Status.FAILED, error=str(exc)[:2000]
         )
         raise
-    if run is not None:
-        _summarize_run_index()
-    return run
 
 
 @transaction.atomic
 def _payout_run_compute(*, run_id: int) -> PayoutRun | None:
-    now = timezone.now()
-    claimed = PayoutRun.objects.filter(id=run_id, status=PayoutRun.Status.COMPUTING).update(attempts=F("attempts") + 1, started_at=now)
-    if not claimed:
+    # The claim: lock the run while it is still `computing`. A second worker waits on the lock and
+    # then, the run being a draft by then, finds nothing (PostgreSQL re-checks the condition on
+    # the row the first worker committed).
+    run = (
+        PayoutRun.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .filter(id=run_id, status=PayoutRun.Status.COMPUTING)
+        .first()
+    )
+    if run is None:
         return None  # already computed (or approved, or gone): re-delivery and double beats end here
-    run = PayoutRun.objects.select_related("region").get(id=run_id)
+    run.attempts += 1
+    run.started_at = timezone.now()
     params = {"county": run.region_id, "month": run.month, "cutoff": eighteen_cutoff(run.month)}
     mapping, problems = _resolution_map(run=run, params=params)
     inserted = _insert_payouts(run=run, mapping=mapping, params=params)
@@ -842,7 +836,7 @@ def _payout_run_compute(*, run_id: int) -> PayoutRun | None:
     run.save(
         update_fields=[
             "payout_count", "total_amount", "totals_by_category", "adjustment_count", "adjustment_total",
-            "problems", "status", "computed_at", "error",
+            "problems", "status", "computed_at", "error", "attempts", "started_at",
         ]
     )
     audit_record(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count)
