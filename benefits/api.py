@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from benefits import selectors, services
-from benefits.models import Enrollment, Payout, PayoutRun, WelfareStandard
+from benefits.models import PAYOUT_CHILD_BITS, PAYOUT_EPOCH, Enrollment, Payout, PayoutRun, WelfareStandard
 from benefits.months import parse_month
 from cases import applications as app_services
 from cases.categories import PAID_CATEGORIES, Category
@@ -474,8 +474,11 @@ class PayoutSerializer(serializers.ModelSerializer):
 
 
 class PayoutFilter(filters.FilterSet):
+    """The payout table has one B-tree, its key (child and month): the child and month filters read
+    through it (Payout.of_child, Payout.in_months); the run filter through the BRIN run index."""
+
     run = filters.NumberFilter(field_name="run_id")
-    child = filters.NumberFilter(field_name="child_id")
+    child = filters.NumberFilter(method="filter_child")
     category = filters.ChoiceFilter(choices=PAID_CHOICES)
     month = filters.CharFilter(method="filter_month", label="YYYY-MM")
 
@@ -483,11 +486,19 @@ class PayoutFilter(filters.FilterSet):
         model = Payout
         fields = ["run", "child", "category", "month"]
 
+    def filter_child(self, queryset, name, value):
+        if value != int(value) or not 0 < value < 1 << PAYOUT_CHILD_BITS:
+            return queryset.none()
+        return queryset.filter(Payout.of_child(int(value)))
+
     def filter_month(self, queryset, name, value):
         try:
-            return queryset.filter(month=parse_month(value))
+            month = parse_month(value)
         except ApplicationError as exc:
             raise serializers.ValidationError({"month": [str(exc.message)]}) from None
+        if month < PAYOUT_EPOCH:
+            return queryset.none()
+        return queryset.filter(Payout.in_months([month]))
 
 
 class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -268,6 +269,19 @@ class Payout(models.Model):
         if self.id is None:
             self.id = payout_id(self.child_id, self.month)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def of_child(child_id: int) -> Q:
+        """A child's payouts, through the primary key: its key in every month from PAYOUT_EPOCH to a
+        year from now (a few hundred index probes; there is no index by child)."""
+        last = timezone.localdate().replace(day=1)
+        last = last.replace(year=last.year + 1)
+        keys = []
+        year, month = PAYOUT_EPOCH.year, PAYOUT_EPOCH.month
+        while (year, month) <= (last.year, last.month):
+            keys.append(payout_id(child_id, datetime.date(year, month, 1)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return Q(pk__in=keys, child_id=child_id)
 
     @staticmethod
     def in_months(months) -> Q:

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -518,13 +518,11 @@ def payout_runs_start_all(*, month, region: Region | None = None, enqueue: bool 
         return [payout_run_start(by=None, region=region, month=month, enqueue=enqueue)[0]]
     if month > month_start(timezone.localdate()):
         raise _fail("month", _("A month in the future cannot be paid yet."))
-    ids = (
-        Enrollment.objects.filter(start_month__lte=month)
-        .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
-        .values_list("county_id", flat=True)
-        .distinct()
+    # One index probe per county (enrollment_payout_run), not a scan of every enrollment.
+    paying = Enrollment.objects.filter(county=OuterRef("pk"), start_month__lte=month).filter(
+        Q(end_month__isnull=True) | Q(end_month__gte=month)
     )
-    counties = list(Region.objects.filter(id__in=list(ids), level=Region.Level.COUNTY).order_by("code"))
+    counties = list(Region.objects.filter(level=Region.Level.COUNTY).filter(Exists(paying)).order_by("code"))
     try:
         with transaction.atomic():
             runs = {run.region_id: run for run in PayoutRun.objects.filter(month=month, region__in=counties)}
@@ -769,9 +767,10 @@ def _insert_payouts_postgresql(*, run: PayoutRun, mapping, params: dict, by_cate
     return inserted
 
 
-def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None = None) -> None:
+def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None = None, *, no_adjustments: bool = False) -> None:
     """Count and total by category: from the INSERT's own rows when they are all the run has,
-    otherwise one aggregate over the run's rows."""
+    otherwise one aggregate over the run's rows; the same for adjustments, unless the caller
+    knows the run has none."""
     totals: dict[str, dict] = {}
     count, total = 0, Decimal("0.00")
     if inserted is None:
@@ -782,7 +781,7 @@ def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None 
         totals[category] = {"count": n, "amount": str(amount)}
         count += n
         total += amount
-    adj = Adjustment.objects.filter(run=run).aggregate(n=Count("id"), s=Sum("amount"))
+    adj = {"n": 0, "s": 0} if no_adjustments else Adjustment.objects.filter(run=run).aggregate(n=Count("id"), s=Sum("amount"))
     run.payout_count = count
     run.totals_by_category = totals
     run.adjustment_count = adj["n"] or 0
@@ -827,8 +826,10 @@ def _payout_run_compute(*, run_id: int) -> PayoutRun | None:
     params = {"county": run.region_id, "month": run.month, "cutoff": eighteen_cutoff(run.month)}
     mapping, problems = _resolution_map(run=run, params=params)
     inserted = _insert_payouts(run=run, mapping=mapping, params=params)
-    Adjustment.objects.filter(county_id=run.region_id, run__isnull=True, month__lte=run.month).update(run=run)
-    _set_totals(run, inserted)
+    attached = Adjustment.objects.filter(county_id=run.region_id, run__isnull=True, month__lte=run.month).update(run=run)
+    # A first computation (or one after payout_run_recompute, which detaches them) holds only the
+    # adjustments it has just attached.
+    _set_totals(run, inserted, no_adjustments=run.computed_at is None and not attached)
     run.problems = problems
     run.status = PayoutRun.Status.DRAFT
     run.computed_at = timezone.now()

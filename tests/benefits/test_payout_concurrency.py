@@ -120,3 +120,52 @@ def test_a_worker_killed_mid_run_leaves_nothing_and_the_next_attempt_completes(m
 def _url() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_two_starts_of_a_month_at_the_same_time_make_one_run_per_county(regions):
+    """The beat firing twice, the second while the first has not committed: the second's set-wise
+    insert waits on the unique (county, month) index, fails when the first commits, and falls back
+    to one county at a time, answering the first's runs."""
+    from benefits.services import payout_runs_start_all
+
+    std(regions.city, "orphan_scattered", 1400)
+    enrolled_child(regions.village, regions.county)
+    enrolled_child(regions.other_village, regions.other_county)
+    created, go, results = threading.Event(), threading.Event(), {}
+
+    def first():
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                results["first"] = PayoutRun.objects.create(region=regions.county, month=datetime.date(2025, 5, 1)).pk
+                created.set()
+                go.wait(20)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            results["second"] = [run.pk for run in payout_runs_start_all(month="2025-05", enqueue=False)]
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert created.wait(20)
+    b = threading.Thread(target=second)
+    b.start()
+    locker = psycopg.connect(_url())
+    try:
+        _waiting_on_lock(locker, 1)
+    finally:
+        locker.close()
+        go.set()
+    a.join(20)
+    b.join(20)
+    runs = PayoutRun.objects.order_by("region__code")
+    assert [(r.region_id, r.month) for r in runs] == [
+        (regions.county.id, datetime.date(2025, 5, 1)),
+        (regions.other_county.id, datetime.date(2025, 5, 1)),
+    ]
+    assert results["second"] == [r.pk for r in runs] and results["first"] == runs[0].pk
