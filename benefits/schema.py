@@ -77,7 +77,7 @@ END $$;
 -- A run's rows: written together, so they lie together; a BRIN index finds them for a fraction
 -- of a B-tree's upkeep. A block range is summarised by autovacuum once the inserts have moved on
 -- to the next one (autosummarize); until then a lookup reads the range in full.
-CREATE INDEX IF NOT EXISTS payout_run_brin ON benefits_payout USING brin (run_id) WITH (pages_per_range = 32, autosummarize = on);
+CREATE INDEX IF NOT EXISTS payout_run_brin ON benefits_payout USING brin (run_id) WITH (pages_per_range = 128, autosummarize = on);
 """
 
 
