@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from benefits.months import add_months, month_start
 from cases.categories import PAID_CATEGORIES, Category
 
 
@@ -274,13 +275,12 @@ class Payout(models.Model):
     def of_child(child_id: int) -> Q:
         """A child's payouts, through the primary key: its key in every month from PAYOUT_EPOCH to a
         year from now (a few hundred index probes; there is no index by child)."""
-        last = timezone.localdate().replace(day=1)
-        last = last.replace(year=last.year + 1)
+        last = add_months(month_start(timezone.localdate()), 12)
         keys = []
-        year, month = PAYOUT_EPOCH.year, PAYOUT_EPOCH.month
-        while (year, month) <= (last.year, last.month):
-            keys.append(payout_id(child_id, datetime.date(year, month, 1)))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        month = PAYOUT_EPOCH
+        while month <= last:
+            keys.append(payout_id(child_id, month))
+            month = add_months(month, 1)
         return Q(pk__in=keys, child_id=child_id)
 
     @staticmethod
@@ -289,8 +289,7 @@ class Payout(models.Model):
         payouts are read from its part of the index, not by scanning every month's rows."""
         q = Q(pk__in=[])
         for month in months:
-            following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            q |= Q(pk__gte=payout_month_base(month), pk__lt=payout_month_base(following), month=month)
+            q |= Q(pk__gte=payout_month_base(month), pk__lt=payout_month_base(add_months(month, 1)), month=month)
         return q
 
 

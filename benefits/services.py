@@ -16,9 +16,9 @@ from benefits.months import add_months, eighteen_cutoff, month_start, parse_mont
 from benefits.standards import StandardBook, StandardCycle, StandardMissing, path_codes
 from cases.categories import PAID_CATEGORIES, Category
 from cases.models import CategoryMembership, Child
-from welfare.audit import audit_record
+from welfare.audit import audit_record, audit_record_many
 from welfare.errors import ApplicationError
-from welfare.models import AuditLog, Region
+from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import in_scope, require_in_scope
 
@@ -481,6 +481,14 @@ def _enqueue_compute(run_id: int) -> None:
     transaction.on_commit(send)
 
 
+def _payable_month(value) -> datetime.date:
+    """The month a run may pay: parsed, and not in the future."""
+    month = parse_month(value)
+    if month > month_start(timezone.localdate()):
+        raise _fail("month", _("A month in the future cannot be paid yet."))
+    return month
+
+
 def payout_run_start(*, by, region: Region, month, enqueue: bool = True) -> tuple[PayoutRun, bool]:
     """Ask for a county's run of a month. Answers the existing run when there is one (a failed one
     is restarted); otherwise creates it as `computing` and queues the computation."""
@@ -490,9 +498,7 @@ def payout_run_start(*, by, region: Region, month, enqueue: bool = True) -> tupl
         raise _fail("region", _("Payout runs are per county: choose a county."))
     if by is not None:
         require_in_scope(by, region)
-    month = parse_month(month)
-    if month > month_start(timezone.localdate()):
-        raise _fail("month", _("A month in the future cannot be paid yet."))
+    month = _payable_month(month)
     with transaction.atomic():
         run, created = PayoutRun.objects.get_or_create(
             region=region, month=month, defaults={"created_by": by if getattr(by, "pk", None) else None}
@@ -516,8 +522,7 @@ def payout_runs_start_all(*, month, region: Region | None = None, enqueue: bool 
     month = parse_month(month)
     if region is not None:
         return [payout_run_start(by=None, region=region, month=month, enqueue=enqueue)[0]]
-    if month > month_start(timezone.localdate()):
-        raise _fail("month", _("A month in the future cannot be paid yet."))
+    month = _payable_month(month)
     # One index probe per county (enrollment_payout_run), not a scan of every enrollment.
     paying = Enrollment.objects.filter(county=OuterRef("pk"), start_month__lte=month).filter(
         Q(end_month__isnull=True) | Q(end_month__gte=month)
@@ -530,15 +535,7 @@ def payout_runs_start_all(*, month, region: Region | None = None, enqueue: bool 
                 [PayoutRun(region=c, month=month) for c in counties if c.id not in runs]
             )
             PayoutRun.history.bulk_history_create(new)
-            AuditLog.objects.bulk_create(
-                AuditLog(
-                    action="payout_run.started",
-                    target_type=PayoutRun._meta.label_lower,
-                    target_id=str(run.pk),
-                    target_repr=str(run)[:200],
-                )
-                for run in new
-            )
+            audit_record_many(actor=None, action="payout_run.started", targets=new)
             runs.update({run.region_id: run for run in new})
             failed = [run.id for run in runs.values() if run.status == PayoutRun.Status.FAILED]
             if failed:

@@ -15,7 +15,18 @@ def audit_record(
     detail: dict | None = None,
 ) -> AuditLog:
     """Append one audit row. `detail` must never hold identity numbers or health facts."""
-    return AuditLog.objects.create(
+    row = _row(actor=actor, action=action, target=target, record_count=record_count, ip_address=ip_address, detail=detail)
+    row.save(force_insert=True)
+    return row
+
+
+def audit_record_many(*, actor, action: str, targets) -> list[AuditLog]:
+    """Append one audit row per target, in one INSERT (a job acting on many records at once)."""
+    return AuditLog.objects.bulk_create(_row(actor=actor, action=action, target=t) for t in targets)
+
+
+def _row(*, actor, action: str, target=None, record_count: int = 0, ip_address=None, detail=None) -> AuditLog:
+    return AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
