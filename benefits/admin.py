@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from benefits import selectors, services
-from benefits.models import Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard
+from benefits.models import PAYOUT_EPOCH, Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard
+from benefits.months import parse_month
 from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin
 from welfare.errors import ApplicationError
 from welfare.roles import Action
@@ -101,6 +102,27 @@ class PayoutRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
 
+class PayoutMonthFilter(admin.SimpleListFilter):
+    """The month paid, read through the payout key's range for the month (Payout.in_months): a
+    plain filter on the `month` column would scan every month's rows."""
+
+    title = _("month")
+    parameter_name = "month"
+
+    def lookups(self, request, model_admin):
+        months = selectors.payout_run_list(user=request.user).order_by("-month").values_list("month", flat=True).distinct()
+        return [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months[:36]]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            month = parse_month(self.value())
+        except ApplicationError:
+            return queryset.none()
+        return queryset.filter(Payout.in_months([month])) if month >= PAYOUT_EPOCH else queryset.none()
+
+
 @admin.register(Payout)
 class PayoutAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scope_selector = selectors.payout_list
@@ -108,7 +130,7 @@ class PayoutAdmin(ScopedAdminMixin, admin.ModelAdmin):
     change_permission = None
     delete_permission = None
     list_display = ("child", "category", "month", "amount", "standard", "run")
-    list_filter = ("category", "month")
+    list_filter = ("category", PayoutMonthFilter)
     list_select_related = ("child", "standard", "standard__region", "run", "run__region")
     ordering = ("-id",)
 

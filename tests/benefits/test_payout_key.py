@@ -179,3 +179,18 @@ def test_the_run_totals_come_from_its_inserts_and_match_the_table(standards, reg
     }
     assert run.attempts == 1 and run.started_at is not None
     assert {p.pk for p in Payout.objects.filter(run=run)} == {payout_id(p.child_id, D(2025, 5, 1)) for p in Payout.objects.all()}
+
+
+def test_the_admin_filters_payouts_by_month_through_the_key(standards, regions, admin_user, client):
+    child, enrollment = enrolled_child(regions.village, regions.county, start="2025-01-01")
+    for m in (4, 5):
+        run = PayoutRun.objects.create(region=regions.county, month=D(2025, m, 1))
+        paid(run, child, enrollment, D(2025, m, 1))
+    client.force_login(admin_user)
+    page = client.get("/admin/benefits/payout/", {"month": "2025-05"})
+    assert page.status_code == 200
+    assert [p.month for p in page.context["cl"].result_list] == [D(2025, 5, 1)]
+    assert "2025-04" in page.content.decode()  # the months paid are offered as choices
+    for nothing in ("garbage", "1999-01"):
+        page = client.get("/admin/benefits/payout/", {"month": nothing})
+        assert page.status_code == 200 and list(page.context["cl"].result_list) == [], nothing
