@@ -9,7 +9,10 @@ INSERT … SELECT of the same enrollment rows into a scratch table, in the same 
 just before and just after the month on a possibly shared machine, their mean; both are printed,
 and ratio_strict uses the smaller),
 ratio (seconds / floor_seconds) and rerun_added_rows (running the month again, and forcing the
-computation again, adds nothing).
+computation again, adds nothing). bound_seconds is the least any run keeping the issue's guarantees
+could take here (every row, one transaction per county, into a table whose only index is the
+payout's primary key, with as many worker connections as the run: see bound_seconds());
+bound_ratio is bound_seconds / floor_seconds, seconds_over_bound what the run spends above it.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/welfare_bench uv run python benchmarks/payouts.py [--enrollments N]
 
@@ -210,6 +213,56 @@ def floor_per_county_seconds() -> float:
     return elapsed
 
 
+def bound_seconds(workers: int) -> float:
+    """The least that any run keeping the issue's guarantees can take on this machine: every payout
+    row, written per county in a transaction of its own (a killed worker leaves nothing half
+    written), into a table whose only index is the payout's primary key (child and month: the
+    database's refusal of a second payment), by the same number of worker connections as the run
+    taking counties off a shared list. Nothing else: no run index, no CHECK, no standards, no run
+    row, history or audit, no Python per county beyond sending the statement."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from benefits.models import payout_month_base
+
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_bound; CREATE TABLE bench_bound (LIKE benefits_payout); ALTER TABLE bench_bound ADD PRIMARY KEY (id)")
+        cur.execute("SELECT DISTINCT county_id FROM benefits_enrollment ORDER BY county_id")
+        counties = [r[0] for r in cur.fetchall()]
+    connection.close()
+    settle()
+    pending = list(reversed(counties))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    break
+                county = pending.pop()
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO bench_bound (id, run_id, child_id, enrollment_id, category, month, amount, standard_id) "
+                    "SELECT %s::bigint | e.child_id, e.county_id, e.child_id, e.id, e.category, %s, 0, 0 FROM benefits_enrollment e "
+                    "WHERE e.county_id = %s AND e.start_month <= %s AND (e.end_month IS NULL OR e.end_month >= %s)",
+                    [payout_month_base(MONTH), MONTH, county, MONTH, MONTH],
+                )
+        connection.close()
+
+    threads = [threading.Thread(target=work) for _i in range(workers)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_bound")
+    connection.close()
+    return elapsed
+
+
 def _worker(queue, results) -> None:
     """One worker process, as a Celery prefork child is: takes county runs off the queue and
     computes each in its own transaction (the service the task calls)."""
@@ -311,6 +364,8 @@ def main() -> None:
     start = time.perf_counter()
     peak_mb = run_month(args.workers)
     seconds = time.perf_counter() - start
+    # The least any run keeping the guarantees could take, measured right after the run.
+    bound = bound_seconds(args.workers)
     settle()
     floor_after, _rows = floor_seconds()
     floor = (floor_before + floor_after) / 2
@@ -338,6 +393,9 @@ def main() -> None:
                 "ratio": round(seconds / floor, 2) if floor else None,
                 "rerun_added_rows": rerun_added,
                 "ratio_strict": round(seconds / floor_min, 2) if floor_min else None,
+                "bound_seconds": round(bound, 2),
+                "bound_ratio": round(bound / floor, 2) if floor else None,
+                "seconds_over_bound": round(seconds / bound, 2) if bound else None,
                 "floor_per_county_seconds": round(floor_by_county, 2),
                 "ratio_per_county_floor": round(seconds / floor_by_county, 2) if floor_by_county else None,
                 "workers": args.workers,
