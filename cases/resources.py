@@ -13,7 +13,16 @@ from import_export.results import Error, Result, RowResult
 from cases.imports import COLUMNS, roster_import_rows
 from cases.models import Child
 from welfare.errors import ApplicationError
+from welfare.exports import spreadsheet_safe
 from welfare.idnumber import mask_id_number
+
+
+class SpreadsheetSafeResource(resources.ModelResource):
+    """Every cell of an admin export goes through welfare.exports.spreadsheet_safe, as every other
+    export does: a name typed as `=HYPERLINK(...)` arrives as text, not as a live formula."""
+
+    def export_field(self, field, instance, **kwargs):
+        return spreadsheet_safe(super().export_field(field, instance, **kwargs))
 
 
 class RosterImportResource(resources.ModelResource):
@@ -56,7 +65,7 @@ class RosterImportResource(resources.ModelResource):
         return result
 
 
-class ChildExportResource(resources.ModelResource):
+class ChildExportResource(SpreadsheetSafeResource):
     """Children for an admin export: identity numbers masked, regions by code."""
 
     id_number = fields.Field(attribute="id_number", column_name="身份证号")

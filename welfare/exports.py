@@ -1,5 +1,6 @@
 """Exports of lists to xlsx and csv: one place that masks, guards against formula injection
-and writes the access log (who, when, how many records, from where)."""
+(`spreadsheet_safe`, also used by the admin's exports in cases/resources.py) and writes the
+access log (who, when, how many records, from where)."""
 
 import csv
 import io
@@ -9,6 +10,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from welfare.audit import audit_record, client_ip
 from welfare.roles import Action, require
@@ -17,11 +19,22 @@ Column = tuple[str, Callable[[Any], Any]]  # (header, accessor)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _safe(value: Any) -> Any:
-    """Cells that a spreadsheet would run as a formula are written as text."""
+# A cell starting with one of these (after any leading spaces) is run as a formula by Excel,
+# WPS or LibreOffice when the file is opened (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """The one function every export (ours and the admin's, cases/resources.py) passes each cell
+    through: text a spreadsheet would run as a formula gets a leading apostrophe and is written
+    as text; None becomes an empty cell; numbers and dates are left as they are."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if not isinstance(value, str) or not value:
+        return value
+    # Control characters that an xlsx file cannot hold (openpyxl would refuse the whole file).
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if value[0] in FORMULA_TRIGGERS or value.lstrip()[:1] in FORMULA_TRIGGERS:
         return "'" + value
     return value
 
@@ -48,7 +61,7 @@ def export_rows(
         writer = csv.writer(buffer)
         writer.writerow(headers)
         for row in rows:
-            writer.writerow([_safe(acc(row)) for _h, acc in columns])
+            writer.writerow([spreadsheet_safe(acc(row)) for _h, acc in columns])
             count += 1
         response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
         ext = "csv"
@@ -57,7 +70,7 @@ def export_rows(
         sheet = workbook.create_sheet()
         sheet.append(headers)
         for row in rows:
-            sheet.append([_safe(acc(row)) for _h, acc in columns])
+            sheet.append([spreadsheet_safe(acc(row)) for _h, acc in columns])
             count += 1
         out = io.BytesIO()
         workbook.save(out)
