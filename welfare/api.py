@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from welfare.errors import ApplicationError
 from welfare.exports import XLSX_TYPE
 from welfare.models import Region
+from welfare.parsers import JSONParser
 from welfare.scoping import region_list
 
 
@@ -90,7 +91,7 @@ class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
-    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+    parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]  # JSONParser: nesting limit
     renderer_classes = [renderers.JSONRenderer]
 
     @extend_schema(

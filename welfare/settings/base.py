@@ -184,9 +184,17 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "welfare.api.exception_handler",
+    # JSON nested deeper than API_JSON_MAX_DEPTH is a 400 (welfare/parsers.py), never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "welfare.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DATE_FORMAT": "%Y-%m-%d",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# The deepest nesting of arrays and objects a JSON body may have (the API needs four).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Child welfare case management API",
     "DESCRIPTION": "Children, guardians, recognition, allowances, payouts and checks, scoped to the caller's region.",
