@@ -118,9 +118,7 @@ def dashboard_region_get(*, user, code: str | None = None) -> Region:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Http404
     if not code:
-        if user.role == Role.INSTITUTION_STAFF and user.institution_id:
-            region = user.institution.region
-        elif user.region_id:
+        if user.region_id and user.role != Role.INSTITUTION_STAFF:
             region = user.region
         else:
             region = Region.objects.filter(level=Region.Level.PROVINCE).order_by("code").first()

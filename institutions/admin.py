@@ -7,46 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import Inspection, Institution, Placement, Staff, Training
-from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, ScopedInlineMixin, scoped_institutions
+from institutions.selectors import inspection_list, institution_list, placement_list, staff_list
+from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, ScopedInlineMixin
 from welfare.roles import Action, Role
-from welfare.scoping import scope_queryset
 
 
 def county_or_admin(user) -> bool:
     """Institutions and inspections are the civil-affairs bureau's business."""
     return user.is_admin_role or user.role == Role.COUNTY_OFFICIAL
-
-
-def _is_institution_staff(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role == Role.INSTITUTION_STAFF and not user.is_superuser
-
-
-def staff_in_scope(user):
-    if _is_institution_staff(user):
-        return Staff.objects.filter(institution_id=user.institution_id) if user.institution_id else Staff.objects.none()
-    return scope_queryset(Staff.objects.all(), user, region_field="region")
-
-
-def placements_in_scope(user):
-    """Placements in the user's institutions or of children in the user's area."""
-    if _is_institution_staff(user):
-        return (
-            Placement.objects.filter(institution_id=user.institution_id)
-            if user.institution_id
-            else Placement.objects.none()
-        )
-    if not getattr(user, "is_authenticated", False) or not user.is_active or user.scope_path is None:
-        return Placement.objects.none()
-    if user.scope_path == "":
-        return Placement.objects.all()
-    path = user.scope_path
-    return Placement.objects.filter(
-        Q(institution__region__path__startswith=path) | Q(child__region__path__startswith=path)
-    )
-
-
-def inspections_in_scope(user):
-    return Inspection.objects.filter(institution__in=scoped_institutions(user))
 
 
 class StaffInline(ScopedInlineMixin, admin.TabularInline):
@@ -59,7 +27,7 @@ class StaffInline(ScopedInlineMixin, admin.TabularInline):
 
 @admin.register(Institution)
 class InstitutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    scope_selector = scoped_institutions
+    scope_selector = institution_list
     add_permission = county_or_admin
     change_permission = county_or_admin
     list_display = (
@@ -142,7 +110,7 @@ class TrainedFilter(admin.SimpleListFilter):
 class StaffAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Child directors, supervisors and institution staff with their trainings."""
 
-    scope_selector = staff_in_scope
+    scope_selector = staff_list
     add_permission = Action.EDIT
     change_permission = Action.EDIT
     list_display = ("name", "position", "region", "institution", "phone", "appointed_on", "left_on", "training_count")
@@ -165,7 +133,7 @@ class StaffAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Placement)
 class PlacementAdmin(ScopedHistoryAdmin):
-    scope_selector = placements_in_scope
+    scope_selector = placement_list
     add_permission = Action.EDIT
     change_permission = Action.EDIT
     list_display = ("child", "institution", "placed_on", "left_on", "reason")
@@ -179,7 +147,7 @@ class PlacementAdmin(ScopedHistoryAdmin):
 
 @admin.register(Inspection)
 class InspectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    scope_selector = inspections_in_scope
+    scope_selector = inspection_list
     add_permission = county_or_admin
     change_permission = county_or_admin
     list_display = ("institution", "inspected_on", "unannounced", "findings_excerpt")

@@ -1,7 +1,6 @@
 """API resources of the institutions app: institutions, staff, placements (read-only, scoped to
 the caller's region; registered by welfare/api_urls.py)."""
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
@@ -10,27 +9,11 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from institutions.models import Institution, Placement, Staff
+from institutions.selectors import institution_list, placement_list, staff_list
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, export_format, export_schema
 from welfare.exports import export_rows
 from welfare.models import Region
-from welfare.scoping import get_in_scope_or_404, scope_queryset
-
-# --- scoped reads (the region scoping of welfare/scoping.py, one place) -------------------------
-
-
-def institution_list(*, user) -> QuerySet[Institution]:
-    return scope_queryset(Institution.objects.all(), user, region_field="region")
-
-
-def staff_list(*, user) -> QuerySet[Staff]:
-    return scope_queryset(Staff.objects.all(), user, region_field="region")
-
-
-def placement_list(*, user) -> QuerySet[Placement]:
-    """Placements in an institution in scope or of a child living in scope."""
-    by_institution = scope_queryset(Placement.objects.all(), user, region_field="institution__region")
-    by_child = scope_queryset(Placement.objects.all(), user, region_field="child__region")
-    return by_institution | by_child
+from welfare.scoping import get_in_scope_or_404
 
 
 def _subtree(queryset, field: str, code: str):

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class InstitutionsConfig(AppConfig):
     name = "institutions"
     verbose_name = _("Institutions and staff")
+
+    def ready(self) -> None:
+        from institutions.scoping import register
+
+        register()

@@ -110,10 +110,7 @@ class _FormFieldScopingMixin:
 def scoped_institutions(user) -> models.QuerySet:
     """Institutions in the user's subtree; institution staff see their own institution only."""
     from institutions.models import Institution
-    from welfare.roles import Role
 
-    if getattr(user, "is_authenticated", False) and user.role == Role.INSTITUTION_STAFF and not user.is_superuser:
-        return Institution.objects.filter(pk=user.institution_id) if user.institution_id else Institution.objects.none()
     return scope_queryset(Institution.objects.all(), user, region_field="region")
 
 

@@ -110,12 +110,12 @@ class User(AbstractUser):
 
     @property
     def scope_path(self) -> str | None:
-        """The path prefix of what the user may see: None means nothing, "" means everything."""
+        """The path prefix of the region subtree the user may see: None means no region (nothing,
+        or for institution staff: their institution, see welfare/scoping.py), "" everything."""
         if self.is_admin_role:
             return ""
         if self.role == Role.INSTITUTION_STAFF:
-            inst = self.institution
-            return inst.region.path if inst else None
+            return None
         return self.region.path if self.region is not None else None
 
 
