@@ -5,7 +5,7 @@
   never logs them.
 - `find_identity_numbers`: the detector used by the filter and by the test suite's log check.
 - `install_audit_log_guard`: a `post_migrate` handler that makes the audit log append-only in
-  the database itself (a trigger refusing UPDATE and DELETE), not only in the model's methods.
+  the database itself (triggers refusing UPDATE, DELETE and TRUNCATE), not only in the model's methods.
 - `acting_as`: run code outside a request (Celery task, management command) so that
   django-simple-history records who made the change.
 - `lockout_response`: the django-axes lockout answer (JSON for the API, a page otherwise).
@@ -95,6 +95,21 @@ DROP TRIGGER IF EXISTS welfare_auditlog_append_only ON welfare_auditlog;
 CREATE TRIGGER welfare_auditlog_append_only
     BEFORE UPDATE OR DELETE ON welfare_auditlog
     FOR EACH ROW EXECUTE FUNCTION welfare_auditlog_append_only();
+CREATE OR REPLACE FUNCTION welfare_auditlog_no_truncate() RETURNS trigger AS $$
+BEGIN
+    -- Only the test suite's connections set this option (welfare/settings/test.py): its
+    -- transactional tests empty every table with TRUNCATE.
+    IF current_setting('welfare.allow_audit_truncate', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'welfare_auditlog is append-only: TRUNCATE refused'
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS welfare_auditlog_no_truncate ON welfare_auditlog;
+CREATE TRIGGER welfare_auditlog_no_truncate
+    BEFORE TRUNCATE ON welfare_auditlog
+    FOR EACH STATEMENT EXECUTE FUNCTION welfare_auditlog_no_truncate();
 """
 
 # SQLite (the embedded demo) refuses UPDATE only: `manage.py flush` and test flushes empty
@@ -106,8 +121,11 @@ _SQLITE_GUARD = [
 
 
 def install_audit_log_guard(sender=None, *, using: str = "default", **kwargs) -> None:
-    """post_migrate: (re)install the trigger that refuses UPDATE and DELETE on the audit log.
-    Idempotent; does nothing until the table exists. TRUNCATE (test flushes) stays possible."""
+    """post_migrate: (re)install the triggers that refuse UPDATE, DELETE and (PostgreSQL) TRUNCATE
+    on the audit log. Idempotent; does nothing until the table exists. TRUNCATE passes only on a
+    connection that sets `welfare.allow_audit_truncate` to `on` (the test settings, whose
+    transactional tests flush tables with it); production relies besides on a database role that
+    does not own the table (docs/SECURITY.md)."""
     if sender is not None and getattr(sender, "label", None) != "welfare":
         return
     from django.db import connections
@@ -160,12 +178,19 @@ def lockout_response(request, original_response=None, credentials=None):
     from django.utils.translation import gettext as _
 
     status = getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)
+    heading = None
     message = _(
         "Too many failed sign-in attempts. The account is locked for a while; try again later or ask your administrator."
     )
+    if getattr(request, "login_address_refused", False):  # welfare/loginguard.py
+        heading = _("Sign-in paused")
+        message = _(
+            "Too many failed sign-in attempts from your network address for different user names. "
+            "Sign-in from this address is paused for a while; try again later or ask your administrator."
+        )
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
-    return render(request, "registration/lockout.html", {"message": message}, status=status)
+    return render(request, "registration/lockout.html", {"message": message, "heading": heading}, status=status)
 
 
 DATABASE_OUTAGE_ERRORS: tuple[type[BaseException], ...] = ()
