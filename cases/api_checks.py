@@ -1,8 +1,9 @@
 """The `checks` resource: checks (home visits) of children in the caller's scope.
-GET lists/reads (404 outside scope); POST records one via `check_record` (403 outside scope)."""
+GET lists/reads (404 outside scope); POST records one via `check_record` (403 outside scope);
+the same check sent again within CHECK_REPEAT_WINDOW_MINUTES answers the first one with 200."""
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -62,7 +63,13 @@ class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         return check_list(user=self.request.user).select_related("checked_by").order_by("-checked_on", "-id")
 
-    @extend_schema(request=CheckInputSerializer, responses={201: CheckOutputSerializer})
+    @extend_schema(
+        request=CheckInputSerializer,
+        responses={
+            201: CheckOutputSerializer,
+            200: OpenApiResponse(CheckOutputSerializer, description="the same check sent again: the first one"),
+        },
+    )
     def create(self, request, *args, **kwargs):
         data = CheckInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -77,7 +84,8 @@ class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             campaign=check_campaign_for_write(user=user, campaign_id=campaign_id) if campaign_id is not None else None,
             **values,
         )
-        return Response(CheckOutputSerializer(check).data, status=status.HTTP_201_CREATED)
+        answer = status.HTTP_200_OK if check.is_repeat else status.HTTP_201_CREATED
+        return Response(CheckOutputSerializer(check).data, status=answer)
 
 
 routes = [("checks", CheckViewSet, "check")]

@@ -197,6 +197,25 @@ def check_schedule_refresh(*, child: Child, today: datetime.date | None = None) 
 # --------------------------------------------------------------------------------------------
 
 
+def check_repeat_window() -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, "CHECK_REPEAT_WINDOW_MINUTES", 10))
+
+
+def _recent_repeat(*, by: User, child: Child, checked_on: datetime.date, kind: str) -> Check | None:
+    """The check of this child, date and kind that `by` recorded within the repeat window, if any
+    (who recorded a check is its `check.recorded` audit row: `checked_by` may be someone else)."""
+    from django.db.models.functions import Cast
+
+    from welfare.models import AuditLog
+
+    since = timezone.now() - check_repeat_window()
+    recorded_by_them = AuditLog.objects.filter(
+        action="check.recorded", actor=by, target_type=Check._meta.label_lower, target_id=Cast(OuterRef("pk"), models.CharField())
+    )
+    recent = Check.objects.filter(child=child, checked_on=checked_on, kind=kind, created_at__gte=since)
+    return recent.filter(Exists(recorded_by_them)).order_by("id").first()
+
+
 @transaction.atomic
 def check_record(
     *,
@@ -221,7 +240,11 @@ def check_record(
 ) -> Check:
     """Record a check (home visit) and move the child's due date, in one transaction.
     The child must be in the recorder's scope (403), the checker must work in a region that
-    covers the child's village, the date can be neither in the future nor before birth."""
+    covers the child's village, the date can be neither in the future nor before birth.
+    Sent again (a double tap, a retried request): the same child, date and kind recorded by the
+    same user within CHECK_REPEAT_WINDOW_MINUTES answers that first check, unchanged, with
+    `is_repeat` set, and records nothing. The child's row lock makes this hold for requests
+    arriving at the same moment too."""
     require(by, Action.CREATE)
     if not child_list(user=by).filter(id=child.id).exists():
         raise PermissionDeniedError(_("This child is outside your area of responsibility."))
@@ -255,6 +278,11 @@ def check_record(
     if errors:
         raise ApplicationError(next(iter(errors.values())), field_errors=errors)
     assert checked_on is not None
+    # Under the child's row lock: a concurrent identical request waits above, then finds this one.
+    repeat = _recent_repeat(by=by, child=child, checked_on=checked_on, kind=kind)
+    if repeat is not None:
+        repeat.is_repeat = True
+        return repeat
     check = Check.objects.create(
         child=child,
         checked_on=checked_on,

@@ -302,6 +302,9 @@ class Check(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
+    # Not a column: True on the check that cases.checks.check_record answers a repeated request with.
+    is_repeat = False
+
     class Meta:
         verbose_name = _("check")
         verbose_name_plural = _("checks")

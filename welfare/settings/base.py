@@ -219,6 +219,9 @@ SPECTACULAR_SETTINGS = {
 # Domain settings.
 CHECK_INTERVAL_MONTHS = env.int("CHECK_INTERVAL_MONTHS", default=3)
 CHECK_DUE_SOON_DAYS = env.int("CHECK_DUE_SOON_DAYS", default=14)
+# The same check (child, date, kind) recorded again by the same user within this many minutes is
+# a repeat (a double tap, a retried request): cases.checks.check_record answers the first one.
+CHECK_REPEAT_WINDOW_MINUTES = env.int("CHECK_REPEAT_WINDOW_MINUTES", default=10)
 # The daily check job (cases.tasks.checks_flag_overdue_task), at CHECK_FLAG_HOUR:30 local time.
 # Beat's DatabaseScheduler copies CELERY_BEAT_SCHEDULE into django_celery_beat at start.
 CHECK_FLAG_HOUR = env.int("CHECK_FLAG_HOUR", default=1)
