@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from welfare.clientip import client_ip  # noqa: F401  (the caller's address for ip_address; callers import it from here)
 from welfare.models import AuditLog
 
 
@@ -36,11 +37,3 @@ def _row(*, actor, action: str, target=None, record_count: int = 0, ip_address=N
         ip_address=ip_address,
         detail=detail or {},
     )
-
-
-def client_ip(request) -> str | None:
-    """The caller's address (the proxy's X-Forwarded-For first hop when behind one)."""
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None

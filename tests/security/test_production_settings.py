@@ -18,6 +18,7 @@ def _env() -> dict:
         DJANGO_SETTINGS_MODULE="welfare.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="welfare.example.gov.cn",
+        TRUSTED_PROXY_COUNT="1",
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
     return env
@@ -44,6 +45,16 @@ def test_it_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_it_refuses_to_start_without_being_told_how_many_proxies_to_trust():
+    env = _env()
+    del env["TRUSTED_PROXY_COUNT"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
 
 
 PROBE = r"""

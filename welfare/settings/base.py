@@ -132,13 +132,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
-# django-axes: lock an account/IP pair after repeated failures.
+# The client's address (welfare/clientip.py, for the access log, axes and API throttles): how many
+# reverse proxies in front of the application add to X-Forwarded-For and are believed. 0 trusts
+# no header (the connection's address); behind the production TLS proxy it is 1. More than there
+# are lets clients forge their address; fewer gives every client the proxy's address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+
+# django-axes: lock a (user name, address) pair after repeated failures, so wrong passwords from
+# one address never lock the user out elsewhere; and refuse an address that failed for
+# LOGIN_ADDRESS_USERNAME_LIMIT different user names within the cool-off (welfare/loginguard.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_LOCKOUT_CALLABLE = "welfare.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "welfare.clientip.client_ip"
+AXES_HANDLER = "welfare.loginguard.AxesHandler"
+LOGIN_ADDRESS_USERNAME_LIMIT = env.int("LOGIN_ADDRESS_USERNAME_LIMIT", default=10)
 
 # Celery: no broker configured means tasks run eagerly in-process (embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -193,6 +208,9 @@ REST_FRAMEWORK = {
     "DATE_FORMAT": "%Y-%m-%d",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# A throttle that does not use welfare.clientip.ClientIpThrottleMixin (every one of the project's
+# does) still believes X-Forwarded-For only as far as the trusted proxies.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # The deepest nesting of arrays and objects a JSON body may have (the API needs four).
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {

@@ -11,6 +11,13 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
+# How many reverse proxies add to X-Forwarded-For (welfare/clientip.py): stated, never assumed.
+# Too few and every client has the proxy's address (one client's wrong passwords would pause
+# sign-in for all); too many and clients choose their own address.
+if "TRUSTED_PROXY_COUNT" not in env:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT must be set in production: 1 behind one TLS proxy, 0 if clients connect directly."
+    )
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
