@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from benefits import selectors, services
-from benefits.models import PAYOUT_EPOCH, Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard
+from benefits.models import PAYOUT_EPOCH, Adjustment, Enrollment, Payout, PayoutRun, Transfer, WelfareStandard
 from benefits.months import parse_month
 from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin
 from welfare.errors import ApplicationError
@@ -143,4 +143,20 @@ class AdjustmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     delete_permission = None
     list_display = ("child", "category", "for_month", "month", "amount", "reason", "run")
     list_select_related = ("child", "run", "run__region")
+    ordering = ("-id",)
+
+
+@admin.register(Transfer)
+class TransferAdmin(ScopedHistoryAdmin):
+    """Allowance transfers between counties (read-only here: asked on the enrollment page, accepted
+    or refused on the transfers page, which call the services). Seen by both counties and above."""
+
+    scope_selector = selectors.transfer_list
+    add_permission = None
+    change_permission = None
+    delete_permission = None
+    list_display = ("child", "from_county", "to_county", "status", "requested_on", "effective_month", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("child__name",)
+    list_select_related = ("child", "from_county", "to_county")
     ordering = ("-id",)

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from benefits import selectors, services
-from benefits.models import PAYOUT_CHILD_BITS, PAYOUT_EPOCH, Enrollment, Payout, PayoutRun, WelfareStandard
+from benefits.models import PAYOUT_CHILD_BITS, PAYOUT_EPOCH, Enrollment, Payout, PayoutRun, Transfer, WelfareStandard
 from benefits.months import parse_month
 from cases import applications as app_services
 from cases.categories import PAID_CATEGORIES, Category
@@ -284,8 +284,27 @@ class EnrollmentEndSerializer(serializers.Serializer):
 
 
 class EnrollmentMoveSerializer(serializers.Serializer):
-    county = RegionCodeField()
-    on = serializers.DateField(required=False)
+    """A request to the receiving county; the month it takes effect is set on its acceptance."""
+
+    county = RegionCodeField(help_text="the receiving county's code")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    child_name = serializers.CharField(source="child.name", read_only=True)
+    category = serializers.CharField(source="enrollment.category", read_only=True)
+    from_county: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    to_county: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="new village")
+    effective_month = MonthField(read_only=True, help_text="first month paid by the receiving county")
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id", "enrollment", "child", "child_name", "category", "from_county", "to_county", "requested_on", "status",
+            "effective_month", "reason", "region", "new_enrollment", "decided_at",
+        ]
+        read_only_fields = fields
 
 
 class EnrollmentFilter(filters.FilterSet):
@@ -329,15 +348,74 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         enrollment = services.enrollment_end(by=request.user, enrollment=self.get_object(), **data.validated_data)
         return Response(EnrollmentSerializer(enrollment).data)
 
-    @extend_schema(request=EnrollmentMoveSerializer, responses={200: EnrollmentSerializer, **ERRORS})
+    @extend_schema(request=EnrollmentMoveSerializer, responses={202: TransferSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def move(self, request, *args, **kwargs):
+        """Ask another county to take the allowance over: 202 with the transfer; nothing moves
+        until that county accepts it (`/api/transfers/{id}/accept/`)."""
         data = EnrollmentMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        new = services.enrollment_move(
-            by=request.user, enrollment=self.get_object(), new_county=data.validated_data["county"], on=data.validated_data.get("on")
+        transfer = services.transfer_request(
+            by=request.user, enrollment=self.get_object(), to_county=data.validated_data["county"], reason=data.validated_data["reason"]
         )
-        return Response(EnrollmentSerializer(new).data)
+        return Response(TransferSerializer(transfer).data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- transfers ------------------------------------------------------------------------------------
+
+
+class TransferAcceptSerializer(serializers.Serializer):
+    region = RegionCodeField(help_text="the village of the receiving county where the child lives now")
+
+
+class TransferRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class TransferFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=Transfer.Status.choices)
+    from_county = filters.CharFilter(field_name="from_county__code")
+    to_county = filters.CharFilter(field_name="to_county__code")
+    child = filters.NumberFilter(field_name="child_id")
+    enrollment = filters.NumberFilter(field_name="enrollment_id")
+
+    class Meta:
+        model = Transfer
+        fields = ["status", "from_county", "to_county", "child", "enrollment"]
+
+
+class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A child's allowance moving county (asked by `POST /api/enrollments/{id}/move/`). Seen by the
+    sending and the receiving county and the regions above them; `accept` and `refuse` by the
+    receiving county."""
+
+    serializer_class = TransferSerializer
+    filterset_class = TransferFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return selectors.transfer_list(user=self.request.user).order_by("-id")
+
+    def get_object(self):
+        return selectors.transfer_get(user=self.request.user, transfer_id=self.kwargs["pk"])
+
+    @extend_schema(request=TransferAcceptSerializer, responses={200: TransferSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        transfer = self.get_object()
+        data = TransferAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        transfer = services.transfer_accept(by=request.user, transfer_id=transfer.id, region=data.validated_data["region"])
+        return Response(TransferSerializer(selectors.transfer_list(user=request.user).get(id=transfer.id)).data)
+
+    @extend_schema(request=TransferRefuseSerializer, responses={200: TransferSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, *args, **kwargs):
+        transfer = self.get_object()
+        data = TransferRefuseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        transfer = services.transfer_refuse(by=request.user, transfer_id=transfer.id, reason=data.validated_data["reason"])
+        return Response(TransferSerializer(transfer).data)
 
 
 # --- payout runs and payouts ----------------------------------------------------------------------
@@ -521,5 +599,6 @@ routes = [
     ("enrollments", EnrollmentViewSet, "enrollment"),
     ("payout-runs", PayoutRunViewSet, "payout-run"),
     ("payouts", PayoutViewSet, "payout"),
+    ("transfers", TransferViewSet, "transfer"),
 ]
 urlpatterns: list = []

@@ -71,8 +71,33 @@ class EnrollmentEndForm(forms.Form):
 
 
 class EnrollmentMoveForm(forms.Form):
+    """A request to the receiving county: the month it takes effect is set when that county accepts."""
+
     county = RegionCodeField(label=_("New county"))
-    on = forms.DateField(label=_("Moved on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class VillageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.parent.name if obj.parent_id else ''} {obj.name} ({obj.code})".strip()
+
+
+class TransferAcceptForm(forms.Form):
+    region = VillageChoiceField(label=_("Village where the child lives now"), queryset=None, to_field_name="code")
+
+    def __init__(self, *args, to_county, **kwargs):
+        from welfare.models import Region
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            Region.objects.filter(path__startswith=to_county.path, level=Region.Level.VILLAGE).select_related("parent").order_by("path")
+        )
+
+
+class TransferRefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for refusing"), max_length=300)
 
 
 class BankAccountForm(forms.Form):

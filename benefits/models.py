@@ -326,3 +326,62 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} {self.for_month:%Y-%m} {self.amount} ({self.reason})"
+
+
+class Transfer(models.Model):
+    """A child's allowance moving to another county (跨县转移): asked by the paying (sending) county,
+    accepted or refused by the receiving county. Nothing moves before acceptance; on acceptance
+    (benefits.services.transfer_accept) the sending enrollment ends with the month before
+    `effective_month`, a new one in the receiving county starts at it, and the child's record moves
+    to `region`, a village of the receiving county."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    enrollment = models.ForeignKey(Enrollment, verbose_name=_("enrollment"), on_delete=models.PROTECT, related_name="transfers")
+    child = models.ForeignKey("cases.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="transfers")
+    # The transfers pages and API of a county: its requests out and in (the foreign keys' indexes).
+    from_county = models.ForeignKey(
+        "welfare.Region", verbose_name=_("sending county"), on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    to_county = models.ForeignKey(
+        "welfare.Region", verbose_name=_("receiving county"), on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    requested_on = models.DateField(_("requested on"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    # The request's reason; on refusal, the refusal's (the request's stays in the history).
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Set on acceptance: the first month the receiving county pays, the village the child lives in
+    # now (in the receiving county) and the enrollment opened there.
+    effective_month = models.DateField(_("first month paid by the receiving county"), null=True, blank=True)
+    region = models.ForeignKey(
+        "welfare.Region", verbose_name=_("new village"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("new enrollment"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("allowance transfer")
+        verbose_name_plural = _("allowance transfers")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["requested", "accepted", "refused"]), name="transfer_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="accepted", effective_month__isnull=False) | (~Q(status="accepted") & Q(effective_month__isnull=True)),
+                name="transfer_month_set_on_acceptance",
+            ),
+            models.UniqueConstraint(fields=["enrollment"], condition=Q(status="requested"), name="transfer_one_open_per_enrollment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} {self.from_county.name} → {self.to_county.name} ({self.get_status_display()})"

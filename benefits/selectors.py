@@ -7,7 +7,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import PAYOUT_EPOCH, Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard, payout_id
+from benefits.models import (
+    PAYOUT_EPOCH,
+    Adjustment,
+    Enrollment,
+    Payout,
+    PayoutRun,
+    Transfer,
+    WelfareStandard,
+    payout_id,
+)
 from benefits.months import add_months, eighteen_cutoff, month_start
 from cases.categories import Category
 from welfare.idnumber import mask_id_number
@@ -46,6 +55,17 @@ def enrollment_list(*, user) -> models.QuerySet[Enrollment]:
 
 def enrollment_get(*, user, enrollment_id) -> Enrollment:
     return get_in_scope_or_404(enrollment_list(user=user), id=enrollment_id)
+
+
+def transfer_list(*, user) -> models.QuerySet[Transfer]:
+    """Allowance transfers seen by the sending and the receiving county and the regions above them
+    (city, province); nobody else (a township or village lies beneath a county, not above it)."""
+    qs = Transfer.objects.select_related("child", "enrollment", "from_county", "to_county", "region")
+    return scope_queryset(qs, user, region_field="from_county") | scope_queryset(qs, user, region_field="to_county")
+
+
+def transfer_get(*, user, transfer_id) -> Transfer:
+    return get_in_scope_or_404(transfer_list(user=user), id=transfer_id)
 
 
 def payout_run_list(*, user) -> models.QuerySet[PayoutRun]:

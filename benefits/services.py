@@ -7,17 +7,26 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import Adjustment, Enrollment, Payout, PayoutRun, WelfareStandard, payout_id, payout_month_base
+from benefits.models import (
+    Adjustment,
+    Enrollment,
+    Payout,
+    PayoutRun,
+    Transfer,
+    WelfareStandard,
+    payout_id,
+    payout_month_base,
+)
 from benefits.months import add_months, eighteen_cutoff, month_start, parse_month
 from benefits.standards import StandardBook, StandardCycle, StandardMissing, path_codes
 from cases.categories import PAID_CATEGORIES, Category
 from cases.models import CategoryMembership, Child
 from welfare.audit import audit_record, audit_record_many
-from welfare.errors import ApplicationError
+from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import in_scope, require_in_scope
@@ -411,37 +420,151 @@ def enrollment_end(
     return enrollment
 
 
+# --------------------------------------------------------------------------------------------
+# Transfers: a child's allowance moving to another county
+# --------------------------------------------------------------------------------------------
+
+
+def _transfer_effective_month(*, enrollment: Enrollment, to_county_id: int, on: datetime.date) -> datetime.date:
+    """The first month the receiving county pays, for an acceptance on `on`: the month after the
+    acceptance, and after every month either county already has a payout run for (a month run is
+    paid as it was: never paid a second time, never taken back by backdating), and after the
+    enrollment's own first month (the sending enrollment ends the month before: at least one month).
+    The sending county pays up to the month before it."""
+    last_run = PayoutRun.objects.filter(region_id__in=[enrollment.county_id, to_county_id]).aggregate(m=Max("month"))["m"]
+    months = [add_months(month_start(on), 1), add_months(enrollment.start_month, 1)]
+    if last_run is not None:
+        months.append(add_months(last_run, 1))
+    return max(months)
+
+
+def _decidable_transfer(*, by, transfer_id: int) -> Transfer:
+    """The transfer, locked, for a decision by the receiving county (county officials only; the
+    sending county cannot decide its own request: 403)."""
+    require(by, Action.APPROVE)
+    transfer = (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("from_county", "to_county")
+        .filter(id=transfer_id)
+        .first()
+    )
+    if transfer is None:
+        raise _fail("transfer", _("There is no such transfer."))
+    if not in_scope(by, transfer.to_county):
+        raise PermissionDeniedError(_("Only the receiving county accepts or refuses a transfer."))
+    if transfer.status != Transfer.Status.REQUESTED:
+        raise _fail("status", _("This transfer has already been decided (%(s)s).") % {"s": transfer.get_status_display()})
+    return transfer
+
+
 @transaction.atomic
-def enrollment_move(*, by, enrollment: Enrollment, new_county: Region, on: datetime.date | None = None) -> Enrollment:
-    """The child moved to another county: the old county pays up to the month of the move, the new
-    county from the next month — never both (the payout's unique key backs this up)."""
-    if by is not None:
-        require(by, Action.APPROVE)
-        if not (in_scope(by, enrollment.county) or in_scope(by, new_county)):
-            require_in_scope(by, enrollment.county)
-    if new_county.level != Region.Level.COUNTY:
-        raise _fail("county", _("Choose the county the child moved to."))
-    enrollment = Enrollment.objects.select_for_update().get(id=enrollment.id)
+def transfer_request(*, by, enrollment: Enrollment, to_county: Region, reason: str = "") -> Transfer:
+    """The child moved to another county: the paying county asks that county to take the allowance
+    over. Nothing moves until it accepts (transfer_accept); at most one open request per enrollment."""
+    require(by, Action.APPROVE)
+    require_in_scope(by, enrollment.county)
+    if to_county is None or to_county.level != Region.Level.COUNTY:
+        raise _fail("county", _("Choose the county the child moved to (a county code)."))
+    enrollment = Enrollment.objects.select_for_update().select_related("county").get(id=enrollment.id)
     if enrollment.status != Enrollment.Status.ACTIVE:
         raise _fail("county", _("This enrollment has already ended."))
-    if new_county.id == enrollment.county_id:
+    if to_county.id == enrollment.county_id:
         raise _fail("county", _("The child is already paid by this county."))
-    on = on or timezone.localdate()
-    last = max(month_start(on), enrollment.start_month)
-    enrollment.end_month, enrollment.end_reason, enrollment.status = last, Enrollment.EndReason.MOVED, Enrollment.Status.ENDED
+    already = _("This enrollment already has a transfer waiting for the receiving county's decision.")
+    if Transfer.objects.filter(enrollment=enrollment, status=Transfer.Status.REQUESTED).exists():
+        raise _fail("county", already)
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                enrollment=enrollment,
+                child_id=enrollment.child_id,
+                from_county=enrollment.county,
+                to_county=to_county,
+                requested_on=timezone.localdate(),
+                requested_by=by if getattr(by, "pk", None) else None,
+                reason=(reason or "").strip()[:300],
+            )
+    except IntegrityError:  # transfer_one_open_per_enrollment: a request made a moment ago
+        raise _fail("county", already) from None
+    audit_record(
+        actor=by, action="transfer.requested", target=transfer,
+        detail={"enrollment": enrollment.id, "from": enrollment.county.code, "to": to_county.code},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_accept(*, by, transfer_id: int, region: Region | None) -> Transfer:
+    """The receiving county takes the allowance over, in one transaction: the sending enrollment
+    ends with the month before the effective month (_transfer_effective_month: after acceptance,
+    after any month either county has run), a new enrollment in the receiving county starts at it,
+    and the child's record moves to `region`, a village of the receiving county (its household
+    registration too, when that lay in the sending county). Two acceptances at once: the transfer's
+    row lock lets one through; the other finds it decided."""
+    transfer = _decidable_transfer(by=by, transfer_id=transfer_id)
+    to_county = transfer.to_county
+    if region is None or region.level != Region.Level.VILLAGE or not region.path.startswith(to_county.path):
+        raise _fail("region", _("Choose the village of %(county)s where the child lives now.") % {"county": to_county.name})
+    enrollment = Enrollment.objects.select_for_update().get(id=transfer.enrollment_id)
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise _fail("status", _("The enrollment has ended since the request: refuse the transfer."))
+    today = timezone.localdate()
+    effective = _transfer_effective_month(enrollment=enrollment, to_county_id=to_county.id, on=today)
+    enrollment.end_month, enrollment.end_reason, enrollment.status = (
+        add_months(effective, -1), Enrollment.EndReason.MOVED, Enrollment.Status.ENDED,
+    )
     enrollment.save(update_fields=["end_month", "end_reason", "status"])
-    audit_record(actor=by, action="enrollment.moved", target=enrollment, detail={"to": new_county.code})
-    return enrollment_open(
+    audit_record(
+        actor=by, action="enrollment.moved", target=enrollment,
+        detail={"to": to_county.code, "transfer": transfer.id, "end_month": enrollment.end_month.strftime("%Y-%m")},
+    )
+    child = Child.objects.select_for_update(of=("self",)).select_related("region", "household_region").get(id=enrollment.child_id)
+    before = {"region": child.region.code, "household_region": child.household_region.code}
+    child.region = region
+    fields = ["region"]
+    # The household registration follows when it was in the sending county: applications and
+    # enrollments are routed to the household-registration county, which now pays.
+    if county_of(child.household_region) == transfer.from_county:
+        child.household_region = region
+        fields.append("household_region")
+    child._history_user = by  # type: ignore[attr-defined]  # simple-history: who moved the child
+    child.save(update_fields=[*fields, "updated_at"])
+    audit_record(actor=by, action="child.moved", target=child, detail={"from": before, "to": region.code, "transfer": transfer.id})
+    new = enrollment_open(
         by=by,
-        child=enrollment.child,
+        child=child,
         category=enrollment.category,
-        county=new_county,
-        start_month=add_months(last, 1),
+        county=to_county,
+        start_month=effective,
         application=enrollment.application,
         bank_account_holder=enrollment.bank_account_holder,
         bank_account=enrollment.bank_account,
-        on=on,
+        on=today,
     )
+    transfer.status, transfer.effective_month, transfer.region, transfer.new_enrollment = (
+        Transfer.Status.ACCEPTED, effective, region, new,
+    )
+    transfer.decided_by, transfer.decided_at = (by if getattr(by, "pk", None) else None), timezone.now()
+    transfer.save(update_fields=["status", "effective_month", "region", "new_enrollment", "decided_by", "decided_at"])
+    audit_record(
+        actor=by, action="transfer.accepted", target=transfer,
+        detail={"effective_month": effective.strftime("%Y-%m"), "old_enrollment": enrollment.id, "new_enrollment": new.id},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_refuse(*, by, transfer_id: int, reason: str) -> Transfer:
+    """The receiving county refuses, with a reason; the allowance stays where it was."""
+    transfer = _decidable_transfer(by=by, transfer_id=transfer_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise _fail("reason", _("Give the reason for refusing the transfer."))
+    transfer.status, transfer.reason = Transfer.Status.REFUSED, reason[:300]
+    transfer.decided_by, transfer.decided_at = (by if getattr(by, "pk", None) else None), timezone.now()
+    transfer.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    audit_record(actor=by, action="transfer.refused", target=transfer)
+    return transfer
 
 
 @transaction.atomic

@@ -14,4 +14,7 @@ urlpatterns: list = [
     path("runs/<int:pk>/export.<str:fmt>", views.payout_run_export, name="payout_run_export"),
     path("enrollments/", views.enrollment_list, name="enrollment_list"),
     path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
+    path("transfers/", views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/accept/", views.transfer_accept, name="transfer_accept"),
+    path("transfers/<int:pk>/refuse/", views.transfer_refuse, name="transfer_refuse"),
 ]

@@ -12,12 +12,13 @@ from benefits.selectors import payout_run_changes
 from benefits.services import (
     adjustment_create,
     enrollment_end,
-    enrollment_move,
     payout_run_approve,
     payout_run_compute,
     payout_run_recompute,
     payout_run_start,
     standard_raise,
+    transfer_accept,
+    transfer_request,
 )
 from tests.benefits.helpers import enrolled_child, std
 from welfare.errors import ApplicationError, PermissionDeniedError
@@ -127,11 +128,17 @@ def test_it_makes_no_payment_after_death(standards, regions, county_official):
     assert payout_run_changes(run=june)["stopped"][0]["reason"] == "Died"
 
 
-def test_a_child_who_moves_county_is_paid_by_the_new_county_from_the_next_month_never_both(standards, regions, county_official):
+def test_a_child_who_moves_county_is_paid_by_the_new_county_from_the_next_month_never_both(
+    standards, regions, county_official, outsider
+):
     child, enrollment = enrolled_child(regions.village, regions.county)
-    enrollment_move(by=county_official, enrollment=enrollment, new_county=regions.other_county, on=D(2025, 5, 10))
-    child.region = regions.other_village
-    child.save()
+    with time_machine.travel(datetime.datetime(2025, 5, 10, 10, 0), tick=False):
+        # The move is a request; the receiving county (here `outsider`) accepts it in May.
+        transfer = transfer_request(by=county_official, enrollment=enrollment, to_county=regions.other_county)
+        assert Enrollment.objects.get(id=enrollment.id).status == "active"
+        transfer_accept(by=outsider, transfer_id=transfer.id, region=regions.other_village)
+    child.refresh_from_db()
+    assert child.region_id == regions.other_village.id
     old_may = run_month(regions.county, "2025-05")
     new_may = run_month(regions.other_county, "2025-05")
     old_june = run_month(regions.county, "2025-06")
