@@ -114,6 +114,20 @@ def api_client():
     return APIClient()
 
 
+@pytest.fixture
+def api_client_for(db):
+    """`api_client_for(user)`: an API client carrying a fresh token (one device) of that user."""
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
+        return client
+
+    return make
+
+
 # --- Security (issue 8): every log record of the suite goes to test-artifacts/suite*.log through
 # the same identity-number filter as production; the session fails if a number still shows.
 # Records that carried a number before the filter are listed in the summary (code to fix).

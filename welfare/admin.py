@@ -5,11 +5,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from welfare.admin_mixins import ScopedAdminMixin
+from welfare.audit import audit_record
 from welfare.models import AuditLog, Region, User
 from welfare.roles import Action, Role
 from welfare.services import STAFF_ROLES, user_binding_errors
+from welfare.tokens import device_id
 
 admin.site.site_header = _("Child welfare case management: administration")
 admin.site.site_title = _("Child welfare administration")
@@ -164,3 +167,44 @@ class AuditLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def scoped_queryset(self, request):
         return AuditLog.objects.all() if role_is_admin(request.user) else AuditLog.objects.none()
+
+
+class AuthTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Signed-in API devices (welfare.tokens), in place of knox's own admin: administrators see
+    everyone's and log any out (delete); nobody adds one here (a token is made by signing in)
+    or edits one, and a token itself is never shown (only the hash it is stored as)."""
+
+    scope_region_field = None
+    view_permission = Action.ADMINISTER
+    add_permission = None
+    change_permission = None
+    delete_permission = Action.ADMINISTER
+    list_display = ("device", "user", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    ordering = ("-created",)
+    fields = ("device", "user", "created", "expiry")
+    readonly_fields = fields
+
+    def scoped_queryset(self, request):
+        return AuthToken.objects.all() if role_is_admin(request.user) else AuthToken.objects.none()
+
+    @admin.display(description=_("device"))
+    def device(self, obj) -> str:
+        return device_id(obj)
+
+    def delete_model(self, request, obj):
+        device = device_id(obj)
+        super().delete_model(request, obj)
+        audit_record(actor=request.user, action="api_token.revoked", target=obj.user, detail={"device": device})
+
+    def delete_queryset(self, request, queryset):
+        revoked = [(obj.user, device_id(obj)) for obj in queryset.select_related("user")]
+        super().delete_queryset(request, queryset)
+        for user, device in revoked:
+            audit_record(actor=request.user, action="api_token.revoked", target=user, detail={"device": device})
+
+
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)  # knox's: open to Django model permissions, shows add and edit
+admin.site.register(AuthToken, AuthTokenAdmin)

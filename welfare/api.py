@@ -5,18 +5,20 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import parsers, renderers, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, parsers, renderers, serializers, status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
-from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from welfare import tokens
+from welfare.authentication import TokenAuthentication
 from welfare.errors import ApplicationError
 from welfare.exports import XLSX_TYPE
 from welfare.models import Region
@@ -83,16 +85,27 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """`POST /api/auth/token/` with `{"username","password"}` answers `{"token"}`. Failed attempts
-    count toward the django-axes lockout like failed page logins; a disabled user gets no token,
-    and an existing token stops working as soon as the user is disabled (TokenAuthentication
-    checks `is_active` on every request)."""
+    """`POST /api/auth/token/` with `{"username","password"}` answers `{"token"}`: a new token for
+    one more device (welfare.tokens: it lapses after `API_TOKEN_IDLE_HOURS` unused and
+    `API_TOKEN_MAX_AGE_HOURS` after this login). Failed attempts count toward the django-axes
+    lockout like failed page logins; a disabled user gets no token, and an existing token stops
+    working as soon as the user is disabled. `DELETE` with a token logs that device out."""
 
-    authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
     parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]  # JSONParser: nesting limit
     renderer_classes = [renderers.JSONRenderer]
+
+    def get_authenticators(self):
+        # Signing in reads no credentials but the password (a stale token must not stand in the
+        # way); signing out needs the token it ends.
+        method = getattr(getattr(self, "request", None), "method", "")
+        return [TokenAuthentication()] if method == "DELETE" else []
+
+    def get_permissions(self):
+        if self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return super().get_permissions()
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -113,8 +126,72 @@ class TokenView(APIView):
             raise DRFPermissionDenied(_("Too many failed logins: this account is locked for a while."))
         if user is None:
             raise ValidationError({"non_field_errors": [_("The username or password is wrong.")]})
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
+        return Response({"token": tokens.api_token_issue(user=user)}, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="this device is logged out"), 401: OpenApiResponse(description="no valid token")},
+        tags=["auth"],
+    )
+    def delete(self, request, *args, **kwargs):
+        tokens.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "welfare.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )
+
+
+class DeviceSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField(help_text="the device's id (never its token)")
+    created = serializers.DateTimeField(help_text="when the device signed in")
+    expiry = serializers.DateTimeField(help_text="when the token lapses if the device stays unused")
+    expires_at_the_latest = serializers.SerializerMethodField(help_text="the end of the token's lifetime, however much in use")
+    current = serializers.SerializerMethodField(help_text="whether this is the device asking")
+
+    def get_id(self, obj) -> str:
+        return tokens.device_id(obj)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_expires_at_the_latest(self, obj) -> str:
+        return serializers.DateTimeField().to_representation(tokens.token_latest_expiry(obj))
+
+    def get_current(self, obj) -> bool:
+        current = self.context["request"].auth
+        return getattr(current, "digest", None) == obj.digest
+
+
+class DeviceListView(generics.ListAPIView):
+    """`GET /api/auth/devices/`: the caller's signed-in devices (one per API token; the last use
+    is not recorded, `expiry` is the last use plus the idle period). Lapsed tokens are not
+    shown."""
+
+    serializer_class = DeviceSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return tokens.api_device_list(user=self.request.user)
+
+
+class DeviceView(APIView):
+    """`DELETE /api/auth/devices/<id>/` logs one of the caller's devices out; any other id,
+    someone else's device included, answers 404."""
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="the device is logged out"), 404: OpenApiResponse(description="not one of your devices")},
+        tags=["auth"],
+    )
+    def delete(self, request, device_id: str, *args, **kwargs):
+        if not tokens.api_device_revoke(user=request.user, device=device_id):
+            raise NotFound(_("No such device."))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class XlsxRenderer(renderers.BaseRenderer):

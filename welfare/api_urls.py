@@ -6,7 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from welfare.api import TokenView
+from welfare.api import DeviceListView, DeviceView, TokenView
 
 API_MODULES = [
     "welfare.api",
@@ -28,6 +28,8 @@ for module_name in API_MODULES:
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/devices/", DeviceListView.as_view(), name="api-devices"),
+    path("auth/devices/<str:device_id>/", DeviceView.as_view(), name="api-device"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *extra,

@@ -13,3 +13,8 @@ class WelfareConfig(AppConfig):
 
         # The audit log is append-only in the database too (a trigger refusing UPDATE/DELETE).
         post_migrate.connect(install_audit_log_guard, sender=self, dispatch_uid="welfare_audit_log_guard")
+
+        from welfare.tokens import connect_signals
+
+        # A user's API tokens die with a change of password, role, region, institution or status.
+        connect_signals()

@@ -12,7 +12,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
@@ -48,7 +48,7 @@ def token(db, regions, admin_user, in_process_requests):
     child = ChildFactory(region=regions.village)
     GuardianFactory(child=child)
     MembershipFactory(child=child)
-    return Token.objects.get_or_create(user=admin_user)[0].key
+    return AuthToken.objects.create(admin_user)[1]
 
 
 def test_the_served_schema_is_the_one_under_test(api_client, admin_user):

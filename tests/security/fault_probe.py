@@ -42,7 +42,7 @@ def pg_ctl(*args: str) -> None:
 def setup():
     settings.MIGRATION_MODULES = _NoMigrations()
     call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from welfare.models import Region, User
     from welfare.roles import Role
@@ -65,8 +65,8 @@ def setup():
         "village": village,
         "county": county,
         "director": director,
-        "director_token": Token.objects.get_or_create(user=director)[0].key,
-        "official_token": Token.objects.get_or_create(user=official)[0].key,
+        "director_token": AuthToken.objects.create(director)[1],
+        "official_token": AuthToken.objects.create(official)[1],
     }
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from rest_framework.authtoken.models import Token
 
 from tests.security.urlwalk import all_endpoints
 from welfare.audit import audit_record
@@ -51,8 +50,8 @@ EXPORTS = [e for e in all_endpoints() if "export" in e.template and not e.params
 
 
 @pytest.mark.parametrize("endpoint", EXPORTS, ids=str)
-def test_it_logs_every_export_with_who_how_many_and_from_where(endpoint, api_client, county_official, child):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=county_official).key}")
+def test_it_logs_every_export_with_who_how_many_and_from_where(endpoint, api_client_for, county_official, child):
+    api_client = api_client_for(county_official)
     response = api_client.get(endpoint.template, REMOTE_ADDR="10.7.7.7")
     assert response.status_code == 200, response.content[:300]
     entry = AuditLog.objects.filter(actor=county_official).latest("at")

@@ -3,7 +3,6 @@ every API list, oversized uploads, and sorting or filtering by sensitive fields.
 
 import pytest
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
 from tests.factories import ChildFactory
 from tests.security.urlwalk import all_endpoints
@@ -45,9 +44,8 @@ CRAFTED = [
 
 
 @pytest.fixture
-def county_api(api_client, county_official):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=county_official).key}")
-    return api_client
+def county_api(api_client_for, county_official):
+    return api_client_for(county_official)
 
 
 @pytest.mark.parametrize("endpoint", LISTS, ids=str)

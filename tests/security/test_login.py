@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from tests.security.urlwalk import all_endpoints
 
@@ -49,7 +49,7 @@ def test_it_locks_the_api_token_endpoint_after_repeated_failures(api_client, vil
     response = api_client.post("/api/auth/token/", {"username": "director", "password": PASSWORD}, format="json")
     assert response.status_code == 429
     assert "token" not in response.json()
-    assert not Token.objects.filter(user=village_director).exists()
+    assert not AuthToken.objects.filter(user=village_director).exists()
 
 
 def test_it_counts_failures_of_the_page_and_the_api_together(api_client, village_director):
@@ -89,8 +89,8 @@ def test_it_signs_out_after_30_idle_minutes_but_not_while_in_use(client, village
 
 
 def test_it_shuts_out_a_disabled_user_at_once(client, api_client, village_director):
-    token = Token.objects.create(user=village_director)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token = AuthToken.objects.create(village_director)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     client.force_login(village_director)
     assert api_client.get("/api/regions/").status_code == 200
     assert client.get("/").status_code == 200

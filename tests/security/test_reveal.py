@@ -2,7 +2,7 @@
 is in the access log: who, when, which record, from where."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from cases.reveal import child_id_number_reveal, guardian_id_number_reveal
 from tests.factories import ChildFactory, GuardianFactory, UserFactory
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _api(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
     return api_client
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.db.models import Q
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from cases.models import Child
@@ -133,7 +133,7 @@ def walkers(regions, county_official, village_director):
         page = Client()
         page.force_login(user)
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
         out.append((user, page, api))
     return out
 

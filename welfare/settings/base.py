@@ -1,5 +1,6 @@
 """Settings shared by every environment. Every value comes from the environment with a safe default."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -26,7 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: one hashed, expiring token per device (before welfare: its admin replaces knox's)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served locally (no CDN)
@@ -207,6 +208,18 @@ REST_FRAMEWORK = {
     ],
     "DATE_FORMAT": "%Y-%m-%d",
     "COERCE_DECIMAL_TO_STRING": True,
+}
+# API tokens (django-rest-knox, welfare/tokens.py): one per signed-in device, stored hashed. A token
+# lapses after API_TOKEN_IDLE_HOURS without use (each request pushes that back, written at most
+# once a minute) and API_TOKEN_MAX_AGE_HOURS after the login at the latest, however much in use.
+API_TOKEN_IDLE_HOURS = env.float("API_TOKEN_IDLE_HOURS", default=24)
+API_TOKEN_MAX_AGE_HOURS = env.float("API_TOKEN_MAX_AGE_HOURS", default=7 * 24)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_IDLE_HOURS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(hours=API_TOKEN_MAX_AGE_HOURS),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 # A throttle that does not use welfare.clientip.ClientIpThrottleMixin (every one of the project's
 # does) still believes X-Forwarded-For only as far as the trusted proxies.
