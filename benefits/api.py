@@ -18,6 +18,7 @@ from cases.categories import PAID_CATEGORIES, Category
 from cases.models import Application, Child
 from cases.selectors import child_list
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
+from welfare.api_fields import IdNumberField
 from welfare.errors import ApplicationError
 from welfare.exports import export_rows
 from welfare.roles import Action, can
@@ -157,7 +158,7 @@ class ApplicationWriteSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=PAID_CHOICES)
     received_region = RegionCodeField()
     child = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    child_id_number = serializers.CharField(max_length=40, required=False)
+    child_id_number = IdNumberField(max_length=40, required=False)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):

@@ -30,6 +30,7 @@ from welfare.errors import ApplicationError
 from welfare.idnumber import normalize_id_number, parse_id_number
 from welfare.models import Region
 from welfare.roles import Action
+from welfare.validators import PersonFieldsAdminMixin
 
 # -- list filters ---------------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ class GuardianInlineForm(forms.ModelForm):
         return cleaned
 
 
-class GuardianInline(ScopedInlineMixin, admin.TabularInline):
+class GuardianInline(PersonFieldsAdminMixin, ScopedInlineMixin, admin.TabularInline):
     model = Guardian
     form = GuardianInlineForm
     add_permission = Action.CREATE  # as cases.services.guardian_add
@@ -250,7 +251,7 @@ class ChildAdminForm(forms.ModelForm):
 
 
 @admin.register(Child)
-class ChildAdmin(RosterImportAdminMixin, ScopedHistoryAdmin):
+class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAdmin):
     scope_selector = selectors.child_list
     form = ChildAdminForm
     list_display = (
@@ -416,7 +417,7 @@ class GuardianAdminForm(GuardianInlineForm):
 
 
 @admin.register(Guardian)
-class GuardianAdmin(ScopedHistoryAdmin):
+class GuardianAdmin(PersonFieldsAdminMixin, ScopedHistoryAdmin):
     """Guardians are added on the child's page; here they are found and corrected."""
 
     scope_selector = selectors.guardian_list

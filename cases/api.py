@@ -25,6 +25,7 @@ from cases.api_child_list import list_response
 from cases.categories import PAID_CATEGORIES, Category
 from cases.models import CategoryMembership, Child, Guardian, Sex
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
+from welfare.api_fields import IdNumberField, PersonNameField, PhoneField
 from welfare.exports import export_rows
 from welfare.idnumber import mask_id_number
 from welfare.models import Region
@@ -123,8 +124,8 @@ class ChildSerializer(serializers.ModelSerializer):
 class ChildWriteSerializer(serializers.Serializer):
     """What `POST /api/children/` takes (and `PATCH`, partially)."""
 
-    name = serializers.CharField(max_length=50)
-    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    name = PersonNameField(max_length=50)
+    id_number = IdNumberField(max_length=40, required=False, allow_blank=True, allow_null=True)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_null=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
     region = RegionCodeField(help_text="village code")
@@ -310,10 +311,10 @@ class GuardianSerializer(serializers.ModelSerializer):
 
 class GuardianWriteSerializer(serializers.Serializer):
     child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    name = serializers.CharField(max_length=50)
+    name = PersonNameField(max_length=50)
     relation = serializers.ChoiceField(choices=Guardian.Relation.choices)
-    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    id_number = IdNumberField(max_length=40, required=False, allow_blank=True)
+    phone = PhoneField(required=False, allow_blank=True, help_text="mobile (13800000000) or landline with area code (0851-12345678)")
     is_migrant_worker = serializers.BooleanField(required=False, default=False)
     work_place = serializers.CharField(max_length=100, required=False, allow_blank=True)
     can_act_as_guardian = serializers.BooleanField(required=False, default=True)

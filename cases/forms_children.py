@@ -13,6 +13,7 @@ from welfare.errors import ApplicationError
 from welfare.idnumber import normalize_id_number
 from welfare.models import Region
 from welfare.scoping import region_list
+from welfare.validators import PersonNameFormField, PhoneFormField
 
 
 class DateInput(forms.DateInput):
@@ -40,7 +41,7 @@ class RegionCodeField(forms.CharField):
 
 
 class ChildForm(forms.Form):
-    name = forms.CharField(label=_("Child's name"), max_length=50)
+    name = PersonNameFormField(label=_("Child's name"), max_length=50)
     id_number = forms.CharField(
         label=_("Identity number"),
         max_length=24,
@@ -110,7 +111,7 @@ class ChildRegisterForm(ChildForm):
 
 
 class GuardianForm(forms.Form):
-    name = forms.CharField(label=_("Guardian's name"), max_length=50)
+    name = PersonNameFormField(label=_("Guardian's name"), max_length=50)
     relation = forms.ChoiceField(
         label=_("Relation to the child"), choices=[("", "---------"), *Guardian.Relation.choices]
     )
@@ -122,10 +123,10 @@ class GuardianForm(forms.Form):
             attrs={"autocomplete": "off", "spellcheck": "false", "data-idnumber": "1", "maxlength": "18"}
         ),
     )
-    phone = forms.CharField(
+    phone = PhoneFormField(
         label=_("Phone"),
-        max_length=20,
         required=False,
+        help_text=_("A mobile number, or a landline with its area code (0851-12345678)."),
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
     )
     is_migrant_worker = forms.BooleanField(label=_("Works away from home"), required=False)

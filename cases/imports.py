@@ -34,6 +34,7 @@ from welfare.idnumber import make_id_number, mask_id_number, parse_id_number
 from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import region_list
+from welfare.validators import person_name_clean, phone_clean
 
 # Column key -> Chinese header of the template. Order is the template's order.
 COLUMNS: dict[str, str] = {
@@ -469,6 +470,11 @@ def roster_validate(
             err("name", _("Enter the child's name."))
         elif len(name) > 50:
             err("name", _("The name is too long (at most 50 characters)."))
+        else:
+            try:
+                name = person_name_clean(name)
+            except ValidationError as exc:
+                err("name", exc.messages[0])
         id_number: str | None = None
         sex = SEX_NAMES.get(_text(cell(values, "sex")).upper()) if _text(cell(values, "sex")) else None
         if _text(cell(values, "sex")) and sex is None:
@@ -553,12 +559,20 @@ def _guardian_from(values, cell, err) -> _GuardianRow | None:
     if not name or len(name) > 50:
         err("guardian_name", _("Enter the guardian's name (at most 50 characters)."))
         ok = False
+    else:
+        try:
+            name = person_name_clean(name)
+        except ValidationError as exc:
+            err("guardian_name", exc.messages[0])
+            ok = False
     relation = RELATION_NAMES.get(relation_raw) or (relation_raw if relation_raw in Guardian.Relation.values else None)
     if relation is None:
         err("guardian_relation", _("Write the relation as 父亲, 母亲, 祖父母, 其他亲属 or 委托照护人."))
         ok = False
-    if len(phone) > 20:
-        err("guardian_phone", _("The phone number is too long."))
+    try:
+        phone = phone_clean(phone)
+    except ValidationError as exc:
+        err("guardian_phone", exc.messages[0])
         ok = False
     if migrant_raw not in YES and migrant_raw not in NO:
         err("guardian_migrant", _("Write 是 or 否."))

@@ -16,6 +16,7 @@ from welfare.idnumber import mask_id_number, normalize_id_number, parse_id_numbe
 from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import require_in_scope
+from welfare.validators import person_name_clean, phone_clean
 
 
 def _validated_identity(
@@ -67,6 +68,14 @@ def _require_village(region: Region | None, field: str = "region") -> Region:
     return region
 
 
+def _person_name(value: str, *, blank: str) -> str:
+    """A personal name by welfare.validators' rule; `blank` is the message for an empty one."""
+    try:
+        return person_name_clean(value)
+    except ValidationError as exc:
+        raise ApplicationError(blank if exc.code == "blank" else exc.messages[0]) from None
+
+
 @transaction.atomic
 def child_register(
     *,
@@ -88,9 +97,10 @@ def child_register(
     require(by, Action.CREATE)
     _require_village(region)
     require_in_scope(by, region)
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError(_("Enter the child's name."), field_errors={"name": _("Enter the child's name.")})
+    try:
+        name = _person_name(name, blank=_("Enter the child's name."))
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, field_errors={"name": exc.message}) from None
     number, sex, birth_date = _validated_identity(id_number=id_number, sex=sex, birth_date=birth_date)
     today = timezone.localdate()
     child = Child(
@@ -136,6 +146,11 @@ def child_update(*, by, child: Child, **fields) -> Child:
             exclude_child_id=child.id,
         )
         fields.update(id_number=number, sex=sex, birth_date=birth)
+    if "name" in fields:
+        try:
+            fields["name"] = _person_name(fields["name"], blank=_("Enter the child's name."))
+        except ApplicationError as exc:
+            raise ApplicationError(exc.message, field_errors={"name": exc.message}) from None
     allowed = {"name", "id_number", "sex", "birth_date", "region", "household_region", "school", "health_notes", "disability_notes", "died_on"}
     unknown = set(fields) - allowed
     if unknown:
@@ -164,8 +179,14 @@ def guardian_add(
     require(by, Action.CREATE)
     require_in_scope(by, child.region)
     errors = {}
-    if not (name or "").strip():
-        errors["name"] = _("Enter the guardian's name.")
+    try:
+        name = _person_name(name, blank=_("Enter the guardian's name."))
+    except ApplicationError as exc:
+        errors["name"] = exc.message
+    try:
+        phone = phone_clean(phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages[0]
     if relation not in Guardian.Relation.values:
         errors["relation"] = _("Choose the relation to the child.")
     number = normalize_id_number(id_number)
@@ -178,10 +199,10 @@ def guardian_add(
         raise ApplicationError(next(iter(errors.values())), field_errors=errors)
     guardian = Guardian.objects.create(
         child=child,
-        name=name.strip(),
+        name=name,
         relation=relation,
         id_number=number,
-        phone=(phone or "").strip(),
+        phone=phone,
         is_migrant_worker=is_migrant_worker,
         work_place=work_place if is_migrant_worker else "",
         can_act_as_guardian=can_act_as_guardian,

@@ -10,6 +10,7 @@ from institutions.models import Inspection, Institution, Placement, Staff, Train
 from institutions.selectors import inspection_list, institution_list, placement_list, staff_list
 from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, ScopedInlineMixin
 from welfare.roles import Action, Role
+from welfare.validators import PersonFieldsAdminMixin
 
 
 def county_or_admin(user) -> bool:
@@ -17,7 +18,7 @@ def county_or_admin(user) -> bool:
     return user.is_admin_role or user.role == Role.COUNTY_OFFICIAL
 
 
-class StaffInline(ScopedInlineMixin, admin.TabularInline):
+class StaffInline(PersonFieldsAdminMixin, ScopedInlineMixin, admin.TabularInline):
     model = Staff
     extra = 0
     can_delete = False
@@ -26,7 +27,8 @@ class StaffInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class InstitutionAdmin(PersonFieldsAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    person_name_fields = ()  # an institution's name is not a person's; its phone follows the rule
     scope_selector = institution_list
     add_permission = county_or_admin
     change_permission = county_or_admin
@@ -107,7 +109,7 @@ class TrainedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Staff)
-class StaffAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class StaffAdmin(PersonFieldsAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Child directors, supervisors and institution staff with their trainings."""
 
     scope_selector = staff_list

@@ -13,6 +13,7 @@ from welfare.models import AuditLog, Region, User
 from welfare.roles import Action, Role
 from welfare.services import STAFF_ROLES, user_binding_errors
 from welfare.tokens import device_id
+from welfare.validators import PersonFieldsAdminMixin
 
 admin.site.site_header = _("Child welfare case management: administration")
 admin.site.site_title = _("Child welfare administration")
@@ -85,8 +86,11 @@ class WelfareUserChangeForm(UserBindingFormMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
-    """Users and their binding; administrators only."""
+class UserAdmin(PersonFieldsAdminMixin, ScopedAdminMixin, DjangoUserAdmin):
+    """Users and their binding; administrators only. Names and the phone number follow
+    welfare.validators' rules."""
+
+    person_name_fields = ("first_name", "last_name")
 
     scope_region_field = None
     view_permission = Action.ADMINISTER
