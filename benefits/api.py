@@ -2,6 +2,7 @@
 applications (with `review`, `approve`, `reject`), enrollments, payout runs (with `approve`,
 `export`) and payouts. Thin: reads through selectors, writes through services."""
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -15,10 +16,12 @@ from benefits.models import PAYOUT_CHILD_BITS, PAYOUT_EPOCH, Enrollment, Payout,
 from benefits.months import parse_month
 from cases import applications as app_services
 from cases.categories import PAID_CATEGORIES, Category
+from cases.lookups import id_number_lookup
 from cases.models import Application, Child
-from cases.selectors import child_list
+from cases.selectors import child_list, child_visible
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
 from welfare.api_fields import IdNumberField
+from welfare.audit import client_ip
 from welfare.errors import ApplicationError
 from welfare.exports import export_rows
 from welfare.roles import Action, can
@@ -142,6 +145,9 @@ class StandardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    child = serializers.SerializerMethodField(
+        help_text="the child's id; null for a child outside the caller's area (filed by identity number)"
+    )
     received_region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     county: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -152,6 +158,15 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "decided_on", "review_comment", "reviewed_on",
         ]
         read_only_fields = fields
+
+    def get_child(self, obj: Application) -> int | None:
+        """No internal id of a child outside the caller's area (docs/SECURITY.md, "Lookups by
+        identity number"): `child_visible` annotated by the list, else asked for this one."""
+        visible = getattr(obj, "child_visible", None)
+        if visible is None:
+            request = self.context.get("request")
+            visible = request is not None and child_visible(user=request.user, child_id=obj.child_id)
+        return obj.child_id if visible else None
 
 
 class ApplicationWriteSerializer(serializers.Serializer):
@@ -210,7 +225,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        return app_services.application_search(user=self.request.user)
+        user = self.request.user
+        return app_services.application_search(user=user).annotate(
+            child_visible=Exists(child_list(user=user).filter(id=OuterRef("child_id")))
+        )
 
     def get_object(self):
         return app_services.application_get(user=self.request.user, application_id=self.kwargs["pk"])
@@ -220,8 +238,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         child = child_for_write(user=request.user, child_id=values.pop("child")) if "child" in values else None
+        if child is None:  # by identity number: a lookup (counted, logged outside one's area)
+            id_number_lookup(
+                by=request.user, id_number=values["child_id_number"], purpose="application", ip_address=client_ip(request)
+            )
         application = app_services.application_submit(by=request.user, child=child, **values)
-        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReviewSerializer, responses={200: ApplicationSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
@@ -229,7 +251,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = app_services.application_review(by=request.user, application=self.get_object(), **data.validated_data)
-        return Response(ApplicationSerializer(application).data)
+        return Response(self.get_serializer(application).data)
 
     @extend_schema(request=ApproveSerializer, responses={200: ApplicationSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
@@ -237,7 +259,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = ApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = app_services.application_approve(by=request.user, application=self.get_object(), **data.validated_data)
-        return Response(ApplicationSerializer(application).data)
+        return Response(self.get_serializer(application).data)
 
     @extend_schema(request=RejectSerializer, responses={200: ApplicationSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
@@ -245,7 +267,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = app_services.application_reject(by=request.user, application=self.get_object(), **data.validated_data)
-        return Response(ApplicationSerializer(application).data)
+        return Response(self.get_serializer(application).data)
 
 
 # --- enrollments ----------------------------------------------------------------------------------

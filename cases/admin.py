@@ -211,6 +211,8 @@ class ChildAdminForm(forms.ModelForm):
     """Identity rules of cases.services (check character, birth date, sex, national uniqueness)
     run in `clean` so a bad number is an error beside the field, never a failed save."""
 
+    user = None  # set by ChildAdmin.get_form
+
     class Meta:
         model = Child
         fields = CHILD_FIELDS
@@ -239,6 +241,7 @@ class ChildAdminForm(forms.ModelForm):
                 sex=cleaned.get("sex") or None,
                 birth_date=cleaned.get("birth_date"),
                 exclude_child_id=self.instance.pk,
+                by=self.user,  # a number recorded outside the user's area: its county only
             )
         except ApplicationError as exc:
             for key, msg in (exc.field_errors or {None: exc.message}).items():
@@ -298,6 +301,11 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
             .get_queryset(request)
             .prefetch_related(Prefetch("memberships", queryset=open_memberships, to_attr="current_memberships"))
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
 
     def get_search_results(self, request, queryset, search_term):
         search_term = (search_term or "").strip()

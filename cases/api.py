@@ -3,6 +3,7 @@ welfare/api_urls.py). Thin: reads through cases.selectors, writes through cases.
 
 import datetime
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +22,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cases import selectors, services
-from cases.api_child_list import list_response
+from cases.api_child_list import list_response, page_rows
 from cases.categories import PAID_CATEGORIES, Category
+from cases.lookups import id_number_lookup, id_number_write, too_long_for_a_url, url_search_refused_message
 from cases.models import CategoryMembership, Child, Guardian, Sex
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
 from welfare.api_fields import IdNumberField, PersonNameField, PhoneField
+from welfare.audit import client_ip
 from welfare.exports import export_rows
 from welfare.idnumber import mask_id_number
 from welfare.models import Region
@@ -181,7 +184,24 @@ class ChildFilter(filters.FilterSet):
         return queryset.filter(Exists(current))
 
     def filter_q(self, queryset, name, value):
+        if too_long_for_a_url(value):  # a full number is searched with POST /api/children/search/
+            raise serializers.ValidationError({"q": [url_search_refused_message()]})
         return queryset.filter(id__in=selectors.child_search(user=self.request.user, query=value).values("id"))
+
+
+class ChildSearchSerializer(serializers.Serializer):
+    """What `POST /api/children/search/` takes: the query of the list's `q` (a full identity
+    number too), in the body so that it is never in a URL."""
+
+    q = serializers.CharField(max_length=50, help_text="name, identity number (full or its last digits), guardian name")
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+
+
+class ChildSearchResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = ChildSerializer(many=True)
 
 
 def child_export_columns(*, full_numbers: bool) -> list:
@@ -263,7 +283,13 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
     def create(self, request, *args, **kwargs):
         data = ChildWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        child = services.child_register(by=request.user, **data.validated_data)
+        child = id_number_write(
+            by=request.user,
+            id_number=data.validated_data.get("id_number"),
+            purpose="child_register",
+            ip_address=client_ip(request),
+            write=lambda: services.child_register(by=request.user, **data.validated_data),
+        )
         return Response(ChildSerializer(self._reload(child.id)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -274,8 +300,41 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         categories = fields.pop("categories", None)
         if fields.get("household_region", "") is None:
             fields.pop("household_region")  # null means "leave as it is"
-        child = services.child_update_with_categories(by=request.user, child=child, categories=categories, **fields)
+        child = id_number_write(
+            by=request.user,
+            id_number=fields.get("id_number") if fields.get("id_number") != child.id_number else None,
+            purpose="child_update",
+            ip_address=client_ip(request),
+            write=lambda: services.child_update_with_categories(by=request.user, child=child, categories=categories, **fields),
+        )
         return Response(ChildSerializer(self._reload(child.id)).data)
+
+    @extend_schema(
+        request=ChildSearchSerializer,
+        responses={200: ChildSearchResultSerializer, 400: OpenApiResponse(description="field errors"), 429: OpenApiResponse(description="too many lookups by identity number")},
+        summary="Find children in scope by name, identity number (full or last digits) or guardian name",
+    )
+    @action(detail=False, methods=["post"], url_path="search", pagination_class=None, filterset_class=None)
+    def search(self, request, *args, **kwargs):
+        """The list's `q` by POST, 50 a page: a full identity number is searched here, never in a
+        URL. A full number is a lookup (cases.lookups: counted per user, logged when it names a
+        child outside the caller's area); the answer holds children in scope only."""
+        data = ChildSearchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        query = data.validated_data["q"]
+        id_number_lookup(by=request.user, id_number=query, purpose="child_search", ip_address=client_ip(request))
+        ids = selectors.child_search(user=request.user, query=query).order_by("id").values_list("id", flat=True)
+        paginator = Paginator(ids, 50)
+        page = paginator.get_page(data.validated_data["page"])
+        body = {
+            "count": paginator.count,
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "results": page_rows(list(page), on=timezone.localdate()),
+        }
+        response = Response(body)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @export_schema(parameters=_export_params(), summary="The filtered list of children as xlsx or csv (logged)")
     @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)

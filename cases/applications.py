@@ -69,7 +69,12 @@ def application_submit(
     submitted_on: datetime.date | None = None,
 ) -> Application:
     """File an application. The child is one in the filer's scope, or (cross-region filing) any
-    recorded child named by the full identity number."""
+    recorded child named by the full identity number.
+
+    About a child outside the filer's area the answer names the deciding county and nothing
+    else: the application is filed whether or not the child already receives an allowance (the
+    county, which pays it, sees that and decides), so the answer never tells a stranger whether
+    a child is supported (docs/SECURITY.md, "Lookups by identity number")."""
     require(by, Action.APPLY)
     if category not in PAID_CATEGORIES:
         raise _fail("category", _("Applications are for the paid categories."))
@@ -80,6 +85,7 @@ def application_submit(
         # A child named by id must be one the filer may see; anyone else is named by number.
         if not child_list(user=by).filter(id=child.id).exists():
             raise PermissionDeniedError(_("This child is outside your area of responsibility."))
+        in_area = True
     else:
         number = normalize_id_number(child_id_number)
         if len(number) != 18:
@@ -87,6 +93,7 @@ def application_submit(
         child = Child.objects.select_related("household_region", "region").filter(id_number=number).first()
         if child is None:
             raise _fail("child_id_number", _("No child with this identity number is recorded: register the child first."))
+        in_area = child_list(user=by).filter(id=child.id).exists()
     county = household_county(child)
     if county is None:
         raise _fail("child", _("The child's household registration has no county to decide the application."))
@@ -103,7 +110,7 @@ def application_submit(
         raise _fail("received_region", _("This category can only be filed in the county of household registration."))
     from benefits.models import Enrollment
 
-    if Enrollment.objects.filter(child=child, status=Enrollment.Status.ACTIVE).exists():
+    if in_area and Enrollment.objects.filter(child=child, status=Enrollment.Status.ACTIVE).exists():
         raise _fail("child", _("This child already receives an allowance (one at a time)."))
     if Application.objects.filter(child=child, category=category, status__in=OPEN).exists():
         raise _fail("category", _("An application for this child and category is already waiting for a decision."))

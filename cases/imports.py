@@ -28,7 +28,7 @@ from simple_history.utils import bulk_create_with_history
 from cases.categories import PAID_CATEGORIES, Category
 from cases.list_cache import children_changed
 from cases.models import CategoryMembership, Child, Guardian
-from welfare.audit import audit_record
+from welfare.audit import audit_record, audit_record_many
 from welfare.errors import ApplicationError
 from welfare.idnumber import make_id_number, mask_id_number, parse_id_number
 from welfare.models import Region
@@ -598,14 +598,24 @@ def _check_against_database(*, by, children: list[_ChildRow], errors: list[RowEr
     households = dict(Region.objects.filter(code__in=household_codes).values_list("code", "id")) if household_codes else {}
     numbers = [c.id_number for c in children if c.id_number]
     existing: dict[str | None, str] = {}
+    existing_ids: dict[str | None, tuple[int, str]] = {}
     for start in range(0, len(numbers), 10_000):
-        existing.update(
-            Child.objects.filter(id_number__in=numbers[start : start + 10_000]).values_list("id_number", "region__path")
-        )
+        for id_number, path, child_id, child_name in Child.objects.filter(
+            id_number__in=numbers[start : start + 10_000]
+        ).values_list("id_number", "region__path", "id", "name"):
+            existing[id_number], existing_ids[id_number] = path, (child_id, child_name)
     names: dict[str, str] = {}
+    above_county: set[str] = set()
     if existing:
         codes = {code for path in existing.values() for code in path.split("/") if code}
-        names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+        for code, name, region_level in Region.objects.filter(code__in=codes).values_list("code", "name", "level"):
+            names[code] = name
+            if region_level in (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY):
+                above_county.add(code)
+    # A number recorded outside the importer's area: named by its county at most, and the lookup
+    # is in the access log (docs/SECURITY.md, "Lookups by identity number").
+    scope = by.scope_path
+    elsewhere: list[Child] = []
 
     for child in children:
         row = abs(child.row)
@@ -626,17 +636,24 @@ def _check_against_database(*, by, children: list[_ChildRow], errors: list[RowEr
         if child.id_number and child.id_number in existing:
             bad = True
             path = existing[child.id_number]
-            where = "".join(names.get(code, code) for code in path.split("/") if code)
-            errors.append(
-                RowError(
-                    row,
-                    COLUMNS["id_number"],
-                    _("The child with the number %(number)s is already recorded in %(region)s.")
-                    % {"number": mask_id_number(child.id_number), "region": where},
-                )
-            )
+            if scope is not None and path.startswith(scope):
+                where = "".join(names.get(code, code) for code in path.split("/") if code)
+                message = _("The child with the number %(number)s is already recorded in %(region)s.") % {
+                    "number": mask_id_number(child.id_number),
+                    "region": where,
+                }
+            else:
+                county = "".join(names.get(code, code) for code in path.split("/") if code in above_county)
+                message = _(
+                    "The child with the number %(number)s is already recorded in another area (%(county)s): contact that county."
+                ) % {"number": mask_id_number(child.id_number), "county": county or "—"}
+                child_id, child_name = existing_ids[child.id_number]
+                elsewhere.append(Child(id=child_id, name=child_name))
+            errors.append(RowError(row, COLUMNS["id_number"], message))
         if bad and child.row > 0:
             child.row = -child.row
+    if elsewhere:
+        audit_record_many(actor=by, action="id_number.looked_up", targets=elsewhere, detail={"purpose": "roster_import"})
     # Resolve region ids for the writer.
     for child in children:
         child.region_code = f"{in_scope.get(child.region_code, '')}"

@@ -25,8 +25,14 @@ def child_get(*, user, child_id) -> Child:
     return get_in_scope_or_404(child_list(user=user).select_related("region", "household_region"), id=child_id)
 
 
+def child_visible(*, user, child_id) -> bool:
+    """Whether the child lies in the user's scope (one indexed query)."""
+    return child_list(user=user).filter(id=child_id).exists()
+
+
 def child_search(*, user, query: str = "") -> models.QuerySet[Child]:
-    """Find children by name, identity number (full or its last digits) or a guardian's name."""
+    """Find children by name, identity number (full or its last digits) or a guardian's name.
+    A full number is a lookup: the API and the pages count and log it (cases.lookups) first."""
     qs = child_list(user=user)
     query = (query or "").strip()
     if query:

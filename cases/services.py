@@ -20,9 +20,15 @@ from welfare.validators import person_name_clean, phone_clean
 
 
 def _validated_identity(
-    *, id_number: str | None, sex: str | None, birth_date: datetime.date | None, exclude_child_id: int | None = None
+    *,
+    id_number: str | None,
+    sex: str | None,
+    birth_date: datetime.date | None,
+    exclude_child_id: int | None = None,
+    by=None,
 ) -> tuple[str | None, str, datetime.date]:
-    """Check the identity number and what was typed beside it; return (number, sex, birth)."""
+    """Check the identity number and what was typed beside it; return (number, sex, birth).
+    A number recorded already is answered with where (see `_recorded_already`)."""
     number = normalize_id_number(id_number) or None
     errors: dict[str, str] = {}
     if number:
@@ -44,10 +50,7 @@ def _validated_identity(
             same = same.exclude(id=exclude_child_id)
         existing = same.first()
         if existing is not None:
-            errors["id_number"] = _("The child with the number %(number)s is already recorded in %(region)s.") % {
-                "number": mask_id_number(number),
-                "region": existing.region.full_name,
-            }
+            errors["id_number"] = _recorded_already(by=by, number=number, existing=existing)
     else:
         if not sex:
             errors["sex"] = _("Enter the sex (there is no identity number to take it from).")
@@ -59,6 +62,24 @@ def _validated_identity(
         raise ApplicationError(next(iter(errors.values())), field_errors=errors)
     assert sex is not None and birth_date is not None
     return number, sex, birth_date
+
+
+def _recorded_already(*, by, number: str, existing: Child) -> str:
+    """The national duplicate message. For a child in the caller's area it names the village (to
+    find the record); for anyone else's, the county at most: a number typed into a form must not
+    tell a stranger where a child lives (docs/SECURITY.md, "Lookups by identity number")."""
+    from cases.selectors import child_visible
+
+    if by is not None and child_visible(user=by, child_id=existing.id):
+        return _("The child with the number %(number)s is already recorded in %(region)s.") % {
+            "number": mask_id_number(number),
+            "region": existing.region.full_name,
+        }
+    county = existing.region.ancestor_at(Region.Level.COUNTY)
+    return _("The child with the number %(number)s is already recorded in another area (%(county)s): contact that county.") % {
+        "number": mask_id_number(number),
+        "county": county.full_name if county is not None else "—",
+    }
 
 
 def _require_village(region: Region | None, field: str = "region") -> Region:
@@ -101,7 +122,7 @@ def child_register(
         name = _person_name(name, blank=_("Enter the child's name."))
     except ApplicationError as exc:
         raise ApplicationError(exc.message, field_errors={"name": exc.message}) from None
-    number, sex, birth_date = _validated_identity(id_number=id_number, sex=sex, birth_date=birth_date)
+    number, sex, birth_date = _validated_identity(id_number=id_number, sex=sex, birth_date=birth_date, by=by)
     today = timezone.localdate()
     child = Child(
         name=name,
@@ -144,6 +165,7 @@ def child_update(*, by, child: Child, **fields) -> Child:
             sex=fields.get("sex", child.sex),
             birth_date=fields.get("birth_date", child.birth_date),
             exclude_child_id=child.id,
+            by=by,
         )
         fields.update(id_number=number, sex=sex, birth_date=birth)
     if "name" in fields:

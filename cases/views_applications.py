@@ -12,8 +12,11 @@ from django.utils.translation import gettext as _
 from benefits.views import apply_errors
 from cases import applications as svc
 from cases.forms_applications import ApplicationForm, ApproveForm, RejectForm, ReviewForm
+from cases.lookups import IdNumberLookupThrottled, id_number_lookup
 from cases.models import Application
 from cases.selectors import child_get
+from cases.views_children import lookup_throttled_page
+from welfare.audit import client_ip
 from welfare.errors import ApplicationError
 from welfare.models import Region
 from welfare.roles import Action, can
@@ -85,7 +88,13 @@ def application_new(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "child"}
         try:
+            if child is None:  # by identity number: a lookup (cases.lookups)
+                id_number_lookup(
+                    by=request.user, id_number=data.get("child_id_number"), purpose="application", ip_address=client_ip(request)
+                )
             application = svc.application_submit(by=request.user, child=child, **data)
+        except IdNumberLookupThrottled as exc:
+            return lookup_throttled_page(request, exc)
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:

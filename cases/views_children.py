@@ -28,9 +28,19 @@ from cases.forms_children import (
     ReviewForm,
     apply_service_errors,
 )
+from cases.lookups import (
+    IdNumberLookupThrottled,
+    id_number_lookup,
+    id_number_write,
+    is_full_id_number,
+    too_long_for_a_url,
+    url_search_refused_message,
+)
 from cases.models import Child, Draft
 from cases.selectors import child_filter, child_get, child_list, child_search, current_categories
+from welfare.audit import client_ip
 from welfare.errors import ApplicationError
+from welfare.idnumber import mask_id_number, normalize_id_number
 from welfare.roles import Action, can
 
 PAGE_SIZE = 20
@@ -95,9 +105,33 @@ def returned_list(user):
 # --- find -------------------------------------------------------------------------------------
 
 
+def lookup_throttled_page(request, exc: IdNumberLookupThrottled):
+    """Too many lookups by identity number (cases.lookups): 429, as the API answers."""
+    response = render(request, "cases/lookup_throttled.html", {"message": exc.detail}, status=429)
+    response["Retry-After"] = str(exc.wait)
+    return response
+
+
 @login_required
 def child_search_page(request):
-    query = request.GET.get("q", "").strip()[:50]
+    """Find children by name, the last digits of an identity number, or a guardian's name (GET:
+    links and filters from the dashboard work), and by a full identity number with the form,
+    which posts: a full number never sits in a URL (too long a number in GET answers 400) and
+    is a lookup (counted per user, logged when it names a child outside one's area)."""
+    posted = request.method == "POST"
+    source = request.POST if posted else request.GET
+    query = source.get("q", "").strip()[:50]
+    query_error = ""
+    if not posted and too_long_for_a_url(query):
+        query, query_error = "", url_search_refused_message()
+        # Nothing on the page echoes the refused number (the language switch links back to the
+        # page's own URL): the filters only.
+        request.META["QUERY_STRING"] = urlencode({k: v for k, v in request.GET.items() if k != "q"})
+    if posted:
+        try:
+            id_number_lookup(by=request.user, id_number=query, purpose="child_search", ip_address=client_ip(request))
+        except IdNumberLookupThrottled as exc:
+            return lookup_throttled_page(request, exc)
     filters = {key: request.GET.get(key, "").strip()[:40] for key in ("region", "category", "sub_category", "check_state")}
     try:
         on = datetime.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else None
@@ -111,19 +145,29 @@ def child_search_page(request):
         on=on,
         check_state=filters["check_state"],
     )
-    page = Paginator(qs.select_related("region").order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    keep = {k: v for k, v in {**filters, "q": query, "date": on.isoformat() if on else ""}.items() if v}
-    return render(
+    page = Paginator(qs.select_related("region").order_by("name", "id"), PAGE_SIZE).get_page(source.get("page"))
+    filter_query = {k: v for k, v in {**filters, "date": on.isoformat() if on else ""}.items() if v}
+    full_number = is_full_id_number(query)
+    response = render(
         request,
         "cases/children/search.html",
         {
-            "query": query,
+            # A full number is not shown back (lists show numbers masked): the page says which one.
+            "query": "" if full_number else query,
+            "searched_number": mask_id_number(normalize_id_number(query)) if full_number else "",
+            "query_error": query_error,
+            "posted": posted,
             "page": page,
             "filters": {k: v for k, v in filters.items() if v},
-            "keep_query": urlencode(keep),
+            "filter_query": urlencode(filter_query),
+            "keep_query": urlencode({**filter_query, "q": query} if query else filter_query),
             "can_register": can(request.user, Action.CREATE),
         },
+        status=400 if query_error else 200,
     )
+    if posted:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- register (long form with guardians and drafts) ---------------------------------------------
@@ -182,14 +226,22 @@ def child_register_page(request):
             return redirect(f"{reverse('cases:child_register')}?draft={saved.id}")
         if form.is_valid() and formset.is_valid():
             try:
-                child_id, created = services.form_submission_once(
+                child_id, created = id_number_write(
                     by=user,
-                    token=token,
-                    kind="child_register",
-                    create=lambda: services.child_register_with_guardians(
-                        by=user, child=form.service_kwargs(), guardians=formset.filled()
+                    id_number=form.cleaned_data.get("id_number"),
+                    purpose="child_register",
+                    ip_address=client_ip(request),
+                    write=lambda: services.form_submission_once(
+                        by=user,
+                        token=token,
+                        kind="child_register",
+                        create=lambda: services.child_register_with_guardians(
+                            by=user, child=form.service_kwargs(), guardians=formset.filled()
+                        ),
                     ),
                 )
+            except IdNumberLookupThrottled as exc:
+                return lookup_throttled_page(request, exc)
             except ApplicationError as exc:
                 apply_service_errors(exc, form, formset)
             else:
@@ -276,7 +328,15 @@ def child_edit_page(request, child_id: int):
             fields = form.service_kwargs()
             fields["household_region"] = fields["household_region"] or child.household_region
             try:
-                services.child_update(by=user, child=child, **fields)
+                id_number_write(
+                    by=user,
+                    id_number=fields.get("id_number") if fields.get("id_number") != child.id_number else None,
+                    purpose="child_update",
+                    ip_address=client_ip(request),
+                    write=lambda: services.child_update(by=user, child=child, **fields),
+                )
+            except IdNumberLookupThrottled as exc:
+                return lookup_throttled_page(request, exc)
             except ApplicationError as exc:
                 apply_service_errors(exc, form)
             else:

@@ -21,9 +21,9 @@ def audit_record(
     return row
 
 
-def audit_record_many(*, actor, action: str, targets) -> list[AuditLog]:
+def audit_record_many(*, actor, action: str, targets, detail: dict | None = None) -> list[AuditLog]:
     """Append one audit row per target, in one INSERT (a job acting on many records at once)."""
-    return AuditLog.objects.bulk_create(_row(actor=actor, action=action, target=t) for t in targets)
+    return AuditLog.objects.bulk_create(_row(actor=actor, action=action, target=t, detail=detail) for t in targets)
 
 
 def _row(*, actor, action: str, target=None, record_count: int = 0, ip_address=None, detail=None) -> AuditLog:

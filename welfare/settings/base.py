@@ -267,6 +267,9 @@ APPLICATION_TIME_LIMIT_WORKING_DAYS = env.int("APPLICATION_TIME_LIMIT_WORKING_DA
 ENROLLMENT_START_MONTH_OFFSET = env.int("ENROLLMENT_START_MONTH_OFFSET", default=1)
 # Roster import (cases/imports.py): larger files are refused whole.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+# Lookups of a child by a full identity number (registering, applying by number, searching),
+# per user: past the rate they answer 429 (cases/lookups.py). "<count>/<second|minute|hour|day>".
+ID_LOOKUP_RATE = env("ID_LOOKUP_RATE", default="30/hour")
 # django-import-export (the admin's export): a safety net behind welfare.exports.spreadsheet_safe,
 # which every resource's cells already pass through (cases/resources.py SpreadsheetSafeResource).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
