@@ -43,7 +43,13 @@ from welfare.audit import audit_record
 from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.models import Notification, Region, User
 from welfare.roles import Action, Role, require
-from welfare.scoping import get_in_scope_or_404, in_scope, region_list, require_in_scope
+from welfare.scoping import (
+    get_in_scope_or_404,
+    record_in_scope,
+    region_list,
+    require_in_scope,
+    require_record_in_scope,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -246,8 +252,7 @@ def check_record(
     `is_repeat` set, and records nothing. The child's row lock makes this hold for requests
     arriving at the same moment too."""
     require(by, Action.CREATE)
-    if not child_list(user=by).filter(id=child.id).exists():
-        raise PermissionDeniedError(_("This child is outside your area of responsibility."))
+    require_record_in_scope(by, child, region=child.region)
     # One check at a time per child: the due date below reads the latest check.
     child = Child.objects.select_for_update().get(id=child.id)
     checker = checked_by or by
@@ -265,7 +270,7 @@ def check_record(
         errors["kind"] = _("Choose the kind of check.")
     if risk_level not in Check.RiskLevel.values:
         errors["risk_level"] = _("Choose the risk level.")
-    if not checker.is_active or not in_scope(checker, child.region):
+    if not checker.is_active or not record_in_scope(checker, child, region=child.region):
         errors["checked_by"] = _("The person who made the check must work in the child's village, township or county.")
     if campaign is not None:
         if not campaign.region.contains(child.region):

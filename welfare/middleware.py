@@ -43,6 +43,30 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class AtomicWritesMiddleware:
+    """A write request (POST, PUT, PATCH, DELETE) runs in one transaction with the answer built
+    from it: the services' own transactions become savepoints inside it, and an answer of 500
+    (an error after a service has done its work, e.g. while reading the record back) rolls
+    everything back. A refused or failed write therefore never leaves data behind an error.
+    Reads stay outside any transaction. Placed last, so it wraps the view only."""
+
+    UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.UNSAFE:
+            return self.get_response(request)
+        from django.db import transaction
+
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
+
+
 class ServiceUnavailableMiddleware:
     """A view that hits a database outage (PostgreSQL restarting) or an unreachable Celery
     broker answers 503 with a clear message instead of a 500 trace; the service's transaction

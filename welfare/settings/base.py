@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "welfare.middleware.ServiceUnavailableMiddleware",
+    # Last: a write and its answer commit together; a 500 rolls the write back.
+    "welfare.middleware.AtomicWritesMiddleware",
 ]
 
 ROOT_URLCONF = "welfare.urls"
@@ -209,6 +211,9 @@ REST_FRAMEWORK = {
     "DATE_FORMAT": "%Y-%m-%d",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# A throttle that does not use welfare.clientip.ClientIpThrottleMixin (every one of the project's
+# does) still believes X-Forwarded-For only as far as the trusted proxies.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # API tokens (django-rest-knox, welfare/tokens.py): one per signed-in device, stored hashed. A token
 # lapses after API_TOKEN_IDLE_HOURS without use (each request pushes that back, written at most
 # once a minute) and API_TOKEN_MAX_AGE_HOURS after the login at the latest, however much in use.
@@ -221,9 +226,6 @@ REST_KNOX = {
     "MIN_REFRESH_INTERVAL": 60,
     "AUTH_HEADER_PREFIX": "Token",
 }
-# A throttle that does not use welfare.clientip.ClientIpThrottleMixin (every one of the project's
-# does) still believes X-Forwarded-For only as far as the trusted proxies.
-REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # The deepest nesting of arrays and objects a JSON body may have (the API needs four).
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
