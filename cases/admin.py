@@ -18,6 +18,7 @@ from cases.resources import RosterImportAdminMixin
 from cases.reveal import child_id_number_reveal, guardian_id_number_reveal
 from cases.services import (
     _validated_identity,
+    child_possible_duplicates,
     child_register,
     child_update,
     guardian_add,
@@ -217,6 +218,10 @@ class ChildAdminForm(forms.ModelForm):
         model = Child
         fields = CHILD_FIELDS
 
+    # On the add form only (ChildAdmin.get_fieldsets): a child without an identity number alike
+    # one recorded is registered only when ticked (cases.services.child_possible_duplicates).
+    confirm_duplicate = forms.BooleanField(label=_("This is another child: register them anyway"), required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("sex", "birth_date"):
@@ -250,7 +255,20 @@ class ChildAdminForm(forms.ModelForm):
             cleaned["sex"], cleaned["birth_date"] = sex, birth
             if "id_number" in self.fields:
                 cleaned["id_number"] = number
+            if self.instance.pk is None and number is None and region is not None and cleaned.get("name"):
+                self._refuse_possible_duplicate(cleaned, birth, region)
         return cleaned
+
+    def _refuse_possible_duplicate(self, cleaned, birth, region) -> None:
+        if cleaned.get("confirm_duplicate"):
+            return
+        user = getattr(self, "user", None)
+        found, visible = child_possible_duplicates(by=user, name=cleaned["name"], birth_date=birth, region=region)
+        if found:
+            alike = "、".join(f"{c.name} (#{c.id})" for c in visible)
+            message = _("A child with the same name, birth date and village is already recorded. If this is another child, confirm to register them anyway.")
+            self.add_error("name", f"{message} {alike}".strip())
+            self.add_error("confirm_duplicate", _("Tick this box if it is another child."))
 
 
 @admin.register(Child)
@@ -290,6 +308,12 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
     )
     inlines = (GuardianInline, MembershipInline, CheckInline)
     ordering = ("region__path", "name")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # registering: the box for a possible duplicate (ChildAdminForm)
+            fieldsets = (*fieldsets, (_("Possible duplicate"), {"fields": ("confirm_duplicate",)}))
+        return fieldsets
 
     def get_queryset(self, request):
         today = timezone.localdate()
@@ -348,7 +372,8 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
             saved = child_update(by=request.user, child=original, **fields) if fields else original
         else:
             data.pop("died_on", None)
-            saved = child_register(by=request.user, **data)
+            # ChildAdminForm.clean already ran the service's duplicate check (and its box).
+            saved = child_register(by=request.user, confirm_duplicate=True, **data)
         for f in Child._meta.concrete_fields:
             setattr(obj, f.attname, getattr(saved, f.attname))
         obj._state.adding, obj._state.db = False, saved._state.db

@@ -139,6 +139,11 @@ class ChildWriteSerializer(serializers.Serializer):
     school = serializers.CharField(max_length=100, required=False, allow_blank=True)
     health_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     disability_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="register a child without an identity number although one with the same name, birth date and village is recorded",
+    )
 
     def validate_categories(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
@@ -202,6 +207,29 @@ class ChildSearchResultSerializer(serializers.Serializer):
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     results = ChildSerializer(many=True)
+
+
+def possible_duplicate_answer(exc: services.PossibleDuplicateError) -> dict:
+    """The 400 of `POST /api/children/` for a possible duplicate: a code, what to do, and the
+    matching children the caller may see, masked as in the list."""
+    return {
+        "code": exc.code,
+        "detail": _(
+            'A child with the same name, birth date and village is already recorded. If this is another child, '
+            'send the request again with "confirm_duplicate": true.'
+        ),
+        "duplicates": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "id_number": mask_id_number(c.id_number) or None,
+                "sex": c.sex,
+                "birth_date": c.birth_date.isoformat(),
+                "region": c.region.code,
+            }
+            for c in exc.duplicates
+        ],
+    }
 
 
 def child_export_columns(*, full_numbers: bool) -> list:
@@ -271,6 +299,11 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         """The children the list pages through (ids only: see cases/api_child_list.py)."""
         return selectors.child_list(user=self.request.user)
 
+    def handle_exception(self, exc):
+        if isinstance(exc, services.PossibleDuplicateError):
+            return Response(possible_duplicate_answer(exc), status=status.HTTP_400_BAD_REQUEST)
+        return super().handle_exception(exc)
+
     def list(self, request, *args, **kwargs):
         return list_response(self, request)
 
@@ -298,6 +331,7 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         categories = fields.pop("categories", None)
+        fields.pop("confirm_duplicate", None)  # for registration only
         if fields.get("household_region", "") is None:
             fields.pop("household_region")  # null means "leave as it is"
         child = id_number_write(

@@ -105,9 +105,15 @@ class ChildRegisterForm(ChildForm):
     categories = forms.MultipleChoiceField(
         label=_("Categories"), choices=Category.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Shown only when the service warns of a child recorded with the same name, birth date and village.
+    confirm_duplicate = forms.BooleanField(label=_("This is another child: register them anyway"), required=False)
 
     def service_kwargs(self) -> dict:
-        return {**super().service_kwargs(), "categories": self.cleaned_data["categories"]}
+        return {
+            **super().service_kwargs(),
+            "categories": self.cleaned_data["categories"],
+            "confirm_duplicate": self.cleaned_data["confirm_duplicate"],
+        }
 
 
 class GuardianForm(forms.Form):

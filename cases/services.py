@@ -97,6 +97,41 @@ def _person_name(value: str, *, blank: str) -> str:
         raise ApplicationError(blank if exc.code == "blank" else exc.messages[0]) from None
 
 
+class PossibleDuplicateError(ApplicationError):
+    """A child without an identity number looks like one already recorded (same name, birth date
+    and village). `duplicates`: those of them the user may see (the caller shows them masked);
+    registering anyway needs `confirm_duplicate=True`."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, message, *, duplicates: list[Child]):
+        super().__init__(message, field_errors={"name": message})
+        self.duplicates = duplicates
+
+
+def child_possible_duplicates(*, by, name: str, birth_date: datetime.date, region: Region) -> tuple[bool, list[Child]]:
+    """Whether a child with this name (letter case aside), birth date and village is recorded,
+    and those of them `by` may see (none when `by` is None), oldest first."""
+    from cases.selectors import child_list
+
+    same = Child.objects.filter(name__iexact=(name or "").strip(), birth_date=birth_date, region=region)
+    if not same.exists():
+        return False, []
+    if by is None:
+        return True, []
+    visible = child_list(user=by).filter(id__in=same.values("id")).select_related("region").order_by("id")
+    return True, list(visible[:10])
+
+
+def _refuse_possible_duplicate(*, by, name: str, birth_date: datetime.date, region: Region) -> None:
+    found, visible = child_possible_duplicates(by=by, name=name, birth_date=birth_date, region=region)
+    if found:
+        raise PossibleDuplicateError(
+            _("A child with the same name, birth date and village is already recorded. If this is another child, confirm to register them anyway."),
+            duplicates=visible,
+        )
+
+
 @transaction.atomic
 def child_register(
     *,
@@ -112,9 +147,12 @@ def child_register(
     disability_notes: str = "",
     categories: list[str] | None = None,
     registered_on: datetime.date | None = None,
+    confirm_duplicate: bool = False,
 ) -> Child:
     """Record a new child. The identity number is validated and unique nationally; sex and
-    birth date come from it when not typed and must agree with it when typed."""
+    birth date come from it when not typed and must agree with it when typed. Without a number,
+    a child recorded with the same name, birth date and village is a possible duplicate:
+    refused (PossibleDuplicateError) unless `confirm_duplicate`."""
     require(by, Action.CREATE)
     _require_village(region)
     require_in_scope(by, region)
@@ -123,6 +161,8 @@ def child_register(
     except ApplicationError as exc:
         raise ApplicationError(exc.message, field_errors={"name": exc.message}) from None
     number, sex, birth_date = _validated_identity(id_number=id_number, sex=sex, birth_date=birth_date, by=by)
+    if number is None and not confirm_duplicate:
+        _refuse_possible_duplicate(by=by, name=name, birth_date=birth_date, region=region)
     today = timezone.localdate()
     child = Child(
         name=name,

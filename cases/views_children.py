@@ -204,6 +204,7 @@ def child_register_page(request):
     drafts = Draft.objects.filter(user=user, kind=Draft.Kind.CHILD_REGISTRATION)
     draft_id = request.POST.get("draft_id") or request.GET.get("draft") or ""
     draft = drafts.filter(id=int(draft_id)).first() if str(draft_id).isdigit() else None
+    possible_duplicates = None  # the children the service found alike (no identity number typed)
 
     if request.method == "POST":
         token = _token_from(request)
@@ -244,6 +245,8 @@ def child_register_page(request):
                 return lookup_throttled_page(request, exc)
             except ApplicationError as exc:
                 apply_service_errors(exc, form, formset)
+                if isinstance(exc, services.PossibleDuplicateError):
+                    possible_duplicates = exc.duplicates
             else:
                 if draft is not None:
                     services.draft_delete(by=user, draft_id=draft.id)
@@ -262,7 +265,7 @@ def child_register_page(request):
     return render(
         request,
         "cases/children/register.html",
-        {"form": form, "formset": formset, "form_token": token, "draft": draft},
+        {"form": form, "formset": formset, "form_token": token, "draft": draft, "possible_duplicates": possible_duplicates},
     )
 
 
