@@ -111,9 +111,13 @@ class PossibleDuplicateError(ApplicationError):
 
 def child_possible_duplicates(*, by, name: str, birth_date: datetime.date, region: Region) -> tuple[bool, list[Child]]:
     """Whether a child with this name (letter case aside), birth date and village is recorded,
-    and those of them `by` may see (none when `by` is None), oldest first."""
+    and those of them `by` may see (none when `by` is None), oldest first. Nothing is answered
+    about a village outside `by`'s area."""
     from cases.selectors import child_list
+    from welfare.scoping import in_scope
 
+    if by is not None and not in_scope(by, region):
+        return False, []
     same = Child.objects.filter(name__iexact=(name or "").strip(), birth_date=birth_date, region=region)
     if not same.exists():
         return False, []
