@@ -4,19 +4,12 @@ from django.db import models
 from django.db.models import Q
 
 from cases.models import Application, CategoryMembership, Check, Child, Guardian
-from welfare.roles import Role
 from welfare.scoping import get_in_scope_or_404, scope_queryset
 
 
 def child_list(*, user) -> models.QuerySet[Child]:
-    """Children the user may see: residence village in their subtree; institution staff see
-    the children placed in their institution."""
-    if getattr(user, "is_authenticated", False) and user.role == Role.INSTITUTION_STAFF and not user.is_superuser:
-        if not user.institution_id or not user.is_active:
-            return Child.objects.none()
-        return Child.objects.filter(
-            placements__institution_id=user.institution_id, placements__left_on__isnull=True
-        )
+    """Children the user may see: residence village in their subtree; institution staff, the
+    children their institution holds (welfare/scoping.py)."""
     return scope_queryset(Child.objects.all(), user, region_field="region")
 
 

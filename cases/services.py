@@ -15,7 +15,7 @@ from welfare.errors import ApplicationError
 from welfare.idnumber import mask_id_number, normalize_id_number, parse_id_number
 from welfare.models import Region
 from welfare.roles import Action, require
-from welfare.scoping import require_in_scope
+from welfare.scoping import require_in_scope, require_record_in_scope
 from welfare.validators import person_name_clean, phone_clean
 
 
@@ -199,7 +199,7 @@ def child_register(
 def child_update(*, by, child: Child, **fields) -> Child:
     """Change a child's record; identity rules as on registration."""
     require(by, Action.EDIT)
-    require_in_scope(by, child.region)
+    require_record_in_scope(by, child, region=child.region)
     if "region" in fields:
         _require_village(fields["region"])
         require_in_scope(by, fields["region"])
@@ -243,7 +243,7 @@ def guardian_add(
     can_act_as_guardian: bool = True,
 ) -> Guardian:
     require(by, Action.CREATE)
-    require_in_scope(by, child.region)
+    require_record_in_scope(by, child, region=child.region)
     errors = {}
     try:
         name = _person_name(name, blank=_("Enter the guardian's name."))
@@ -292,7 +292,7 @@ def membership_start(
 ) -> CategoryMembership:
     """Put a child in a category. A paid category excludes every other paid one."""
     require(by, Action.EDIT)
-    require_in_scope(by, child.region)
+    require_record_in_scope(by, child, region=child.region)
     if category not in Category.values:
         raise ApplicationError(_("Unknown category: %(c)s") % {"c": category}, field_errors={"categories": _("Unknown category.")})
     open_q = Q(end_date__isnull=True) | Q(end_date__gte=start_date)
@@ -320,7 +320,7 @@ def child_update_with_categories(*, by, child: Child, categories: list[str] | No
     if categories is None:
         return child
     require(by, Action.EDIT)
-    require_in_scope(by, child.region)
+    require_record_in_scope(by, child, region=child.region)
     today = timezone.localdate()
     current = set(
         CategoryMembership.objects.filter(child=child, start_date__lte=today)
@@ -339,7 +339,7 @@ def child_update_with_categories(*, by, child: Child, categories: list[str] | No
 @transaction.atomic
 def membership_end(*, by, membership: CategoryMembership, end_date: datetime.date, end_reason: str) -> CategoryMembership:
     require(by, Action.EDIT)
-    require_in_scope(by, membership.child.region)
+    require_record_in_scope(by, membership.child, region=membership.child.region)
     if end_date < membership.start_date:
         msg = _("The end date cannot be before the start date.")
         raise ApplicationError(msg, field_errors={"end_date": msg})
