@@ -105,7 +105,7 @@ def _lines(rows):
 def _build(children: int, deferred: list[str], *, cold: bool, seed: int = 4) -> dict:
     from django.db import connection
 
-    from cases.checks import add_months, check_state_for
+    from cases.checks.dates import add_months, check_state_for
 
     rng = random.Random(seed)
     villages = max(1, -(-children // VILLAGE_SIZE))
@@ -232,7 +232,8 @@ def _run_job(url: str, today: str) -> dict:
 
 def _job_main(url: str, today: str) -> None:
     _setup_django(url)
-    from cases.checks import check_notification_emails_send, check_notifications_create, checks_states_update
+    from cases.checks.notifications import check_notification_emails_send, check_notifications_create
+    from cases.checks.services import checks_states_update
 
     day = datetime.date.fromisoformat(today)
     # A worker process has its URLconf and translation catalogues loaded once, at start; load

@@ -187,7 +187,9 @@ def load_data(n_children: int, *, seed: int = 7) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import connection
 
-    from cases.models import Application, CategoryMembership, Check, Child
+    from cases.applications.models import Application
+    from cases.checks.models import Check
+    from cases.children.models import CategoryMembership, Child
     from institutions.models import Institution, Staff, Training
     from welfare.idnumber import make_id_number
     from welfare.models import Region, User
@@ -392,7 +394,7 @@ def load_data(n_children: int, *, seed: int = 7) -> dict:
 
 
 def _load_standards(province_id: int, counties) -> dict:
-    from benefits.models import WelfareStandard
+    from benefits.standards.models import WelfareStandard
 
     rows = []
     for year, factor in ((2024, Decimal("1.00")), (2025, Decimal("1.05"))):
@@ -447,7 +449,7 @@ def _load_payouts(counties, standards: dict) -> int:
     for _ in range(12):
         months.append(m)
         m = (m - datetime.timedelta(days=1)).replace(day=1)
-    from benefits.models import Enrollment
+    from benefits.enrollments.models import Enrollment
 
     t_run, t_pay, t_enr = Table(PayoutRun), Table(Payout), Table(Enrollment)
     enr_id = iter(range(1, 10**9))
@@ -680,8 +682,8 @@ def main() -> None:
         print(f"loaded {info}", file=sys.stderr)
     from django.db import connection
 
-    from cases.dashboard import dashboard_snapshots_refresh
-    from cases.models import Child
+    from cases.children.models import Child
+    from cases.dashboard.services import dashboard_snapshots_refresh
     from welfare.models import Region
 
     children = Child.objects.count()

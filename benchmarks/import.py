@@ -82,8 +82,8 @@ def _build(rows: int, path: Path) -> None:
             if model._meta.managed and not model._meta.proxy:
                 editor.create_model(model)
 
-    from cases.imports import COLUMNS
-    from cases.models import Child
+    from cases.children.models import Child
+    from cases.roster.services import COLUMNS
     from welfare.idnumber import make_id_number
     from welfare.models import Region, User
     from welfare.roles import Role
@@ -142,7 +142,7 @@ def _build(rows: int, path: Path) -> None:
 
 def _run_import(path: Path) -> dict:
     """In this (fresh) process: the dry run, then the committed import."""
-    from cases.imports import roster_import
+    from cases.roster.services import roster_import
     from welfare.models import User
 
     user = User.objects.get(username="bench_county")

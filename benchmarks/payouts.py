@@ -111,7 +111,7 @@ def build_data(n: int) -> None:
     village_rows = list(Region.objects.filter(level="village").order_by("code").values_list("id", "parent__parent_id"))
 
     # Standards: province amounts, each county its own scattered-orphan amount, de facto refers.
-    from benefits.models import WelfareStandard
+    from benefits.standards.models import WelfareStandard
 
     std = [
         WelfareStandard(region=province, category="orphan_institution", monthly_amount="1760.00", effective_from=datetime.date(2020, 1, 1)),
@@ -224,7 +224,7 @@ def bound_seconds(workers: int) -> float:
 
     from django.db import connection, transaction
 
-    from benefits.models import payout_month_base
+    from benefits.payouts.models import payout_month_base
 
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_bound; CREATE TABLE bench_bound (LIKE benefits_payout); ALTER TABLE bench_bound ADD PRIMARY KEY (id)")
@@ -268,7 +268,7 @@ def _worker(queue, results) -> None:
     computes each in its own transaction (the service the task calls)."""
     from django.db import connection
 
-    from benefits.services import payout_run_compute
+    from benefits.payouts.services import payout_run_compute
 
     connection.close()  # never share the parent's connection across fork
     while True:
@@ -288,7 +288,7 @@ def run_month(workers: int) -> float:
 
     from django.db import connection
 
-    from benefits.services import payout_runs_start_all
+    from benefits.payouts.services import payout_runs_start_all
 
     run_ids = [run.id for run in payout_runs_start_all(month=MONTH, enqueue=False)]
     connection.close()
@@ -340,7 +340,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from benefits.models import Payout, PayoutRun
+    from benefits.payouts.models import Payout, PayoutRun
 
     build_schema()
     build_data(args.enrollments)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 def _register_beat(sender, **kwargs):
     from django.db import DatabaseError
 
-    from benefits.services import register_periodic_tasks
+    from benefits.payouts.services import register_periodic_tasks
 
     try:
         register_periodic_tasks()
@@ -19,7 +19,7 @@ class BenefitsConfig(AppConfig):
     verbose_name = _("Allowances and payouts")
 
     def ready(self):
-        from benefits.schema import install
+        from benefits.payouts.schema import install
 
         post_migrate.connect(_register_beat, sender=self, dispatch_uid="benefits_register_beat")
         # The run's physical design on PostgreSQL (paid_through triggers, BRIN run index).

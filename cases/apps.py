@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _child_written(sender, instance, **kwargs) -> None:
-    from cases.list_cache import children_changed
+    from cases.children.list_cache import children_changed
     from welfare.models import Region
 
     ids = {instance.region_id, getattr(instance, "_loaded_region_id", None)} - {None}
@@ -14,7 +14,7 @@ def _child_written(sender, instance, **kwargs) -> None:
 
 def _child_record_written(sender, instance, **kwargs) -> None:
     """A guardian or membership written: the child's village lists change."""
-    from cases.list_cache import children_changed
+    from cases.children.list_cache import children_changed
     from welfare.models import Region
 
     children_changed(Region.objects.filter(children__id=instance.child_id).values_list("path", flat=True))
@@ -22,7 +22,7 @@ def _child_record_written(sender, instance, **kwargs) -> None:
 
 def _region_written(sender, instance, **kwargs) -> None:
     """A region renamed, recoded or moved: list pages show region codes, retire them all."""
-    from cases.list_cache import children_changed
+    from cases.children.list_cache import children_changed
 
     children_changed(None)
 
@@ -32,7 +32,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Children and cases")
 
     def ready(self) -> None:
-        from cases.models import CategoryMembership, Child, Guardian
+        from cases.children.models import CategoryMembership, Child, Guardian
         from welfare.models import Region
 
         # The child list API's cache (cases.list_cache) learns of every single write here;

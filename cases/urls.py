@@ -4,10 +4,9 @@ from django.urls import include, path
 
 app_name = "cases"
 urlpatterns: list = [
-    path("", include("cases.urls_children")),
-    path("checks/", include("cases.urls_checks")),
-    path("applications/", include("cases.urls_applications")),
-    path("dashboard/", include("cases.urls_dashboard")),
-    path("import/", include("cases.urls_import")),
-    path("reveal/", include("cases.urls_reveal")),
+    path("", include("cases.children.urls")),
+    path("checks/", include("cases.checks.urls")),
+    path("applications/", include("cases.applications.urls")),
+    path("dashboard/", include("cases.dashboard.urls")),
+    path("import/", include("cases.roster.urls")),
 ]

@@ -37,7 +37,8 @@ def _read_only(rule):
 
 
 def register() -> None:
-    from cases.models import CategoryMembership, Check, Child, Guardian
+    from cases.checks.models import Check
+    from cases.children.models import CategoryMembership, Child, Guardian
     from institutions.models import Inspection, Institution, Placement, Staff, Training
     from welfare.models import Region
 

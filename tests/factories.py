@@ -5,7 +5,8 @@ import itertools
 
 import factory
 
-from cases.models import CategoryMembership, Check, Child, Guardian
+from cases.checks.models import Check
+from cases.children.models import CategoryMembership, Child, Guardian
 from institutions.models import Institution, Staff
 from welfare.idnumber import make_id_number
 from welfare.models import Region, User

@@ -99,7 +99,7 @@ class _FormFieldScopingMixin:
         else:
             label = related._meta.label
             if label == "cases.Child":
-                from cases.selectors import child_list
+                from cases.children.selectors import child_list
 
                 kwargs["queryset"] = child_list(user=user)
             elif label == "institutions.Institution":

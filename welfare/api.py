@@ -268,7 +268,7 @@ class RegionCodeField(serializers.SlugRelatedField):
 class MonthFieldSchema(OpenApiSerializerFieldExtension):
     """Months (`YYYY-MM`, DESIGN.md) in the schema, for the month field of the benefits API."""
 
-    target_class = "benefits.api.MonthField"
+    target_class = "welfare.api_fields.MonthField"
 
     def map_serializer_field(self, auto_schema, direction):
         return {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2025-01"}

@@ -1,4 +1,4 @@
-"""Serializer fields for what the API takes about people: identity numbers, phone numbers and
+"""Serializer fields shared by the API: months ("YYYY-MM"), and for what it takes about people: identity numbers, phone numbers and
 personal names. Every `id_number`, `child_id_number` and `phone` field the API writes is one of
 these, so a JSON number is refused there with a clear message instead of being turned into text:
 18 digits are past the integers a JavaScript client keeps exactly (520324201201010011 arrives
@@ -7,8 +7,11 @@ leading 0 is lost."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from welfare.errors import ApplicationError
+from welfare.months import parse_month
 from welfare.validators import person_name_clean, phone_clean
 
 
@@ -71,3 +74,21 @@ class PersonNameField(serializers.CharField):
             return person_name_clean(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages, code=exc.code) from None
+
+
+ERRORS = {400: OpenApiResponse(description="field errors"), 403: OpenApiResponse(description="outside scope or role")}
+
+
+class MonthField(serializers.Field):
+    """A month as "YYYY-MM" (stored as the first day of the month)."""
+
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, for example 2025-03.")}
+
+    def to_representation(self, value):
+        return value.strftime("%Y-%m") if value else None
+
+    def to_internal_value(self, data):
+        try:
+            return parse_month(data)
+        except ApplicationError:
+            self.fail("invalid")

@@ -10,11 +10,13 @@ from welfare.api import DeviceListView, DeviceView, TokenView
 
 API_MODULES = [
     "welfare.api",
-    "cases.api",
-    "cases.api_checks",
-    "cases.api_dashboard",
-    "cases.api_reveal",
-    "benefits.api",
+    "cases.children.api",
+    "cases.checks.api",
+    "cases.applications.api",
+    "cases.dashboard.api",
+    "benefits.standards.api",
+    "benefits.enrollments.api",
+    "benefits.payouts.api",
     "institutions.api",
 ]
 

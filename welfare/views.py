@@ -126,8 +126,8 @@ def home_links(user) -> list[dict]:
 
 
 def _home_counts(user) -> dict[str, int]:
-    from cases.models import Child, Draft
-    from cases.selectors import child_list
+    from cases.children.models import Child, Draft
+    from cases.children.selectors import child_list
 
     children = child_list(user=user)
     counts = {}

@@ -9,8 +9,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from cases.models import Child
-from cases.services import child_register
+from cases.children.models import Child
+from cases.children.services import child_register
 from tests.factories import ChildFactory
 from tests.welfare.test_admin import child_form_data
 
@@ -64,7 +64,7 @@ def test_the_api_registers_at_once_when_name_birth_date_or_village_differ(api_cl
 
 
 def test_the_service_holds_the_rule(village_director, regions, recorded):
-    from cases.services import PossibleDuplicateError
+    from cases.children.services import PossibleDuplicateError
 
     with pytest.raises(PossibleDuplicateError) as caught:
         child_register(by=village_director, name=" 王小丫 ", region=regions.village, sex="F", birth_date=BIRTH)

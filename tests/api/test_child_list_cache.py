@@ -10,12 +10,12 @@ import time_machine
 from django.db import connection, transaction
 from django.test import override_settings
 
-from cases.api import ChildSerializer, current_memberships_prefetch
-from cases.api_child_list import child_rows, child_rows_postgresql
-from cases.checks import checks_flag_overdue
-from cases.list_cache import children_changed
-from cases.models import CategoryMembership, Child, Guardian
-from cases.services import child_update, guardian_add, membership_end
+from cases.checks.services import checks_flag_overdue
+from cases.children.api import ChildSerializer, current_memberships_prefetch
+from cases.children.list_cache import children_changed
+from cases.children.listing import child_rows, child_rows_postgresql
+from cases.children.models import CategoryMembership, Child, Guardian
+from cases.children.services import child_update, guardian_add, membership_end
 from tests.factories import ChildFactory, GuardianFactory, MembershipFactory, UserFactory
 from welfare.roles import Role
 
@@ -160,7 +160,7 @@ def test_errors_are_never_cached(api_client, county_official, regions, varied):
 
 
 def test_institution_staff_lists_are_not_cached(api_client, regions):
-    from cases.api_child_list import cacheable
+    from cases.children.listing import cacheable
 
     staff = UserFactory(role=Role.INSTITUTION_STAFF, region=None)
     api_client.force_authenticate(staff)
@@ -230,7 +230,7 @@ def test_with_the_cache_unreachable_lists_and_writes_still_work(api_client, coun
 def test_another_page_of_a_listed_list_costs_one_query(api_client, county_official, regions, django_assert_num_queries):
     """The first page read keeps the list's ordered ids; any other page then needs only its rows.
     A long list (over ID_LIST_LIMIT) keeps only its count and reads each page's ids."""
-    from cases import api_child_list
+    from cases.children import listing as api_child_list
 
     ChildFactory.create_batch(120, region=regions.village)
     api_client.force_authenticate(county_official)

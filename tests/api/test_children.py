@@ -7,7 +7,7 @@ import io
 import pytest
 import time_machine
 
-from cases.models import CategoryMembership, Child
+from cases.children.models import CategoryMembership, Child
 from tests.factories import ChildFactory, GuardianFactory, MembershipFactory, id_number_for
 from welfare.idnumber import make_id_number, mask_id_number
 from welfare.models import AuditLog

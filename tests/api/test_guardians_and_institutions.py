@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from cases.models import Guardian
+from cases.children.models import Guardian
 from institutions.models import Placement
 from tests.factories import GuardianFactory, InstitutionFactory, StaffFactory
 from welfare.idnumber import make_id_number, mask_id_number

@@ -3,7 +3,8 @@
 import datetime
 from decimal import Decimal
 
-from benefits.models import Enrollment, WelfareStandard
+from benefits.enrollments.models import Enrollment
+from benefits.standards.models import WelfareStandard
 from tests.factories import ChildFactory
 
 

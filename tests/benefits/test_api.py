@@ -5,8 +5,10 @@ import datetime
 import pytest
 import time_machine
 
-from benefits.models import Enrollment, Payout, PayoutRun, WelfareStandard
-from cases.models import Application
+from benefits.enrollments.models import Enrollment
+from benefits.payouts.models import Payout, PayoutRun
+from benefits.standards.models import WelfareStandard
+from cases.applications.models import Application
 from tests.benefits.helpers import enrolled_child, std
 from tests.factories import ChildFactory, RegionFactory
 from welfare.models import AuditLog, Region

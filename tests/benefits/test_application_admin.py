@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.contrib.messages import get_messages
 
-from cases.models import Application
+from cases.applications.models import Application
 from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from cases.models import Application
+from cases.applications.models import Application
 
 pytestmark = pytest.mark.django_db
 

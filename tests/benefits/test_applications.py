@@ -7,17 +7,11 @@ import time_machine
 from django.test import override_settings
 from django.utils import translation
 
-from benefits.models import Enrollment
-from cases.applications import (
-    application_approve,
-    application_county_queue,
-    application_overdue_list,
-    application_reject,
-    application_review,
-    application_submit,
-    application_township_queue,
-)
-from cases.models import Application, CategoryMembership
+from benefits.enrollments.models import Enrollment
+from cases.applications.models import Application
+from cases.applications.selectors import application_county_queue, application_overdue_list, application_township_queue
+from cases.applications.services import application_approve, application_reject, application_review, application_submit
+from cases.children.models import CategoryMembership
 from tests.factories import ChildFactory, MembershipFactory, RegionFactory, UserFactory
 from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.models import Region

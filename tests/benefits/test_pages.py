@@ -5,9 +5,11 @@ import datetime
 import pytest
 import time_machine
 
-from benefits.models import Enrollment, PayoutRun, WelfareStandard
-from cases.applications import application_review, application_submit
-from cases.models import Application
+from benefits.enrollments.models import Enrollment
+from benefits.payouts.models import PayoutRun
+from benefits.standards.models import WelfareStandard
+from cases.applications.models import Application
+from cases.applications.services import application_review, application_submit
 from tests.benefits.helpers import enrolled_child, std
 from tests.factories import ChildFactory
 

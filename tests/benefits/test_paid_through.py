@@ -7,10 +7,10 @@ import datetime
 import pytest
 from django.db import connection
 
-from benefits.months import eighteen_cutoff
-from benefits.services import _active_enrollments, payout_run_compute, payout_run_start
-from cases.models import Child
+from benefits.payouts.services import _active_enrollments, payout_run_compute, payout_run_start
+from cases.children.models import Child
 from tests.benefits.helpers import enrolled_child, std
+from welfare.months import eighteen_cutoff
 
 D = datetime.date
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the column and its triggers are PostgreSQL's")

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
-from benefits.models import Payout, PayoutRun
-from benefits.services import payout_run_compute
+from benefits.payouts.models import Payout, PayoutRun
+from benefits.payouts.services import payout_run_compute
 from tests.benefits.helpers import enrolled_child, std
 
 pytestmark = [
@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_run_leaves_nothing_and_the_next_attempt_completes(m
     run = month_to_run
     env = {**os.environ, "DATABASE_URL": _url(), "DJANGO_SETTINGS_MODULE": "welfare.settings.test"}
     code = (
-        "import django; django.setup(); from benefits.services import payout_run_compute; "
+        "import django; django.setup(); from benefits.payouts.services import payout_run_compute; "
         f"payout_run_compute(run_id={run.id})"
     )
     locker = _locker()
@@ -129,7 +129,7 @@ def test_two_starts_of_a_month_at_the_same_time_make_one_run_per_county(regions)
     """The beat firing twice, the second while the first has not committed: the second's set-wise
     insert waits on the unique (county, month) index, fails when the first commits, and falls back
     to one county at a time, answering the first's runs."""
-    from benefits.services import payout_runs_start_all
+    from benefits.payouts.services import payout_runs_start_all
 
     std(regions.city, "orphan_scattered", 1400)
     enrolled_child(regions.village, regions.county)

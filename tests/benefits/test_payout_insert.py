@@ -9,8 +9,9 @@ import time_machine
 from django.db import connection
 from django.db.models import Count, Sum
 
-from benefits.models import Enrollment, Payout, PayoutRun
-from benefits.services import payout_run_compute, payout_run_start
+from benefits.enrollments.models import Enrollment
+from benefits.payouts.models import Payout, PayoutRun
+from benefits.payouts.services import payout_run_compute, payout_run_start
 from tests.benefits.helpers import enrolled_child, std
 
 D = datetime.date

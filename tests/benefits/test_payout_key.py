@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 
-from benefits import selectors
-from benefits.models import PAYOUT_CHILD_BITS, Payout, PayoutRun, WelfareStandard, payout_id, payout_month_base
-from benefits.services import payout_run_compute, payout_runs_start_all
+from benefits.payouts import selectors
+from benefits.payouts.models import PAYOUT_CHILD_BITS, Payout, PayoutRun, payout_id, payout_month_base
+from benefits.payouts.services import payout_run_compute, payout_runs_start_all
+from benefits.standards.models import WelfareStandard
 from tests.benefits.helpers import enrolled_child, std
 from welfare.errors import ApplicationError
 from welfare.models import AuditLog

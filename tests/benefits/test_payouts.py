@@ -7,19 +7,18 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from benefits.models import Adjustment, Enrollment, Payout, PayoutRun
-from benefits.selectors import payout_run_changes
-from benefits.services import (
+from benefits.enrollments.models import Enrollment
+from benefits.enrollments.services import enrollment_end, transfer_accept, transfer_request
+from benefits.payouts.models import Adjustment, Payout, PayoutRun
+from benefits.payouts.selectors import payout_run_changes
+from benefits.payouts.services import (
     adjustment_create,
-    enrollment_end,
     payout_run_approve,
     payout_run_compute,
     payout_run_recompute,
     payout_run_start,
-    standard_raise,
-    transfer_accept,
-    transfer_request,
 )
+from benefits.standards.services import standard_raise
 from tests.benefits.helpers import enrolled_child, std
 from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.models import AuditLog
@@ -207,7 +206,7 @@ def test_corrections_are_adjustments_included_in_the_next_run_and_visible_on_bot
     assert adj.run_id == june.id
     assert june.adjustment_total == Decimal("200.00")
     assert june.total_amount == Decimal("1600.00")
-    from benefits.selectors import payout_run_adjustments
+    from benefits.payouts.selectors import payout_run_adjustments
 
     assert payout_run_adjustments(run=may)["correcting"] == [adj]
     assert payout_run_adjustments(run=june)["paid"] == [adj]

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from benefits.models import WelfareStandard
-from benefits.services import standard_create, standard_raise
-from benefits.standards import standard_resolve
+from benefits.standards.models import WelfareStandard
+from benefits.standards.resolve import standard_resolve
+from benefits.standards.services import standard_create, standard_raise
 from tests.benefits.helpers import std
 from tests.factories import RegionFactory
 from welfare.errors import ApplicationError, PermissionDeniedError

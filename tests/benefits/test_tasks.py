@@ -5,9 +5,9 @@ import datetime
 import time_machine
 from django_celery_beat.models import PeriodicTask
 
-from benefits.models import Payout, PayoutRun
-from benefits.services import BEAT_TASK_NAME, register_periodic_tasks
-from benefits.tasks import payout_run_compute_task, payout_runs_start_month_task
+from benefits.payouts.models import Payout, PayoutRun
+from benefits.payouts.services import BEAT_TASK_NAME, register_periodic_tasks
+from benefits.payouts.tasks import payout_run_compute_task, payout_runs_start_month_task
 from tests.benefits.helpers import enrolled_child, std
 
 

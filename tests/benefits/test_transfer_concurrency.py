@@ -8,12 +8,12 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from benefits.models import Enrollment, Transfer
-from benefits.months import add_months, month_start
-from benefits.services import transfer_accept, transfer_request
+from benefits.enrollments.models import Enrollment, Transfer
+from benefits.enrollments.services import transfer_accept, transfer_request
 from tests.benefits.helpers import enrolled_child, std
 from tests.factories import UserFactory
 from welfare.errors import ApplicationError
+from welfare.months import add_months, month_start
 from welfare.roles import Role
 
 pytestmark = [

@@ -6,8 +6,8 @@ import datetime
 import pytest
 import time_machine
 
-from benefits.models import Enrollment, Transfer
-from cases.models import Child
+from benefits.enrollments.models import Enrollment, Transfer
+from cases.children.models import Child
 from tests.benefits.helpers import enrolled_child, std
 from tests.factories import RegionFactory, UserFactory
 from welfare.models import Region

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from benefits.models import Enrollment, Payout, PayoutRun, Transfer
-from benefits.services import payout_run_compute, payout_run_start
-from cases.models import Child
+from benefits.enrollments.models import Enrollment, Transfer
+from benefits.payouts.models import Payout, PayoutRun
+from benefits.payouts.services import payout_run_compute, payout_run_start
+from cases.children.models import Child
 from tests.benefits.helpers import enrolled_child, std
 from tests.factories import RegionFactory, UserFactory
 from welfare.models import AuditLog, Region

@@ -10,8 +10,8 @@ from django.test import override_settings
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from cases.imports import COLUMNS, roster_import, roster_template
-from cases.models import CategoryMembership, Child, Guardian
+from cases.children.models import CategoryMembership, Child, Guardian
+from cases.roster.services import COLUMNS, roster_import, roster_template
 from welfare.errors import PermissionDeniedError
 from welfare.idnumber import make_id_number, mask_id_number
 from welfare.models import AuditLog

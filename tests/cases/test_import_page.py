@@ -7,9 +7,9 @@ import pytest
 import tablib
 from openpyxl import Workbook, load_workbook
 
-from cases.imports import COLUMNS
-from cases.models import Child
-from cases.resources import RosterImportResource
+from cases.children.models import Child
+from cases.roster.resources import RosterImportResource
+from cases.roster.services import COLUMNS
 from welfare.idnumber import make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -91,8 +91,8 @@ def test_the_admin_mixin_offers_the_roster_import_with_a_dry_run(rf, county_offi
     from django.contrib.messages.storage.fallback import FallbackStorage
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cases.admin import ChildAdmin
-    from cases.resources import RosterImportAdminMixin
+    from cases.children.admin import ChildAdmin
+    from cases.roster.resources import RosterImportAdminMixin
 
     assert issubclass(ChildAdmin, RosterImportAdminMixin)
     model_admin = ChildAdmin(Child, admin.site)

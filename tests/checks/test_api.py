@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from cases.models import Check
+from cases.checks.models import Check
 from tests.factories import CheckFactory, UserFactory
 from welfare.roles import Role
 

@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 
-from cases.checks import campaign_launch, campaign_list, campaign_progress, check_record
-from cases.models import Campaign
+from cases.checks.models import Campaign
+from cases.checks.selectors import campaign_list, campaign_progress
+from cases.checks.services import campaign_launch, check_record
 from tests.factories import CheckFactory, MembershipFactory
 from welfare.errors import ApplicationError, PermissionDeniedError
 

@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.db.models import F
 
-from cases.checks import AddMonths, add_months, check_record, check_state_for, checks_states_update
-from cases.models import Child
+from cases.checks.dates import AddMonths, add_months, check_state_for
+from cases.checks.services import check_record, checks_states_update
+from cases.children.models import Child
 from tests.checks.conftest import at
 from tests.factories import ChildFactory
 

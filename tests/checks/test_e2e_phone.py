@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from cases.models import Check
+from cases.checks.models import Check
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

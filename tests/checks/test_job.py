@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from cases.checks import checks_flag_overdue
-from cases.models import CategoryMembership, Child
-from cases.tasks import checks_flag_overdue_task
+from cases.checks.services import checks_flag_overdue
+from cases.checks.tasks import checks_flag_overdue_task
+from cases.children.models import CategoryMembership, Child
 from tests.factories import CheckFactory, UserFactory
 from welfare.models import Notification
 from welfare.roles import Role
@@ -165,7 +165,8 @@ def test_the_beat_schedule_runs_the_task_daily(settings):
 
 
 def test_the_sql_and_python_village_lists_agree(flagged, today):
-    from cases.checks import _village_flags_python, _village_flags_sql, checks_states_update
+    from cases.checks.selectors import _village_flags_python, _village_flags_sql
+    from cases.checks.services import checks_states_update
 
     checks_states_update(today=today)
     soon = today + datetime.timedelta(days=14)
@@ -177,7 +178,7 @@ def test_the_sql_and_python_village_lists_agree(flagged, today):
 
 
 def test_a_director_hears_how_many_more_there_are_beyond_the_list(regions, people, left_behind, today, settings):
-    from cases import checks
+    from welfare import notifications as checks
 
     for n in range(checks.NOTIFICATION_LIST_LIMIT + 3):
         left_behind(regions.village, name=f"KID-{n:02d}", next_check_due=D(2025, 2, 1))

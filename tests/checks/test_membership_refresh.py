@@ -3,7 +3,7 @@ import datetime
 import pytest
 import time_machine
 
-from cases.services import membership_end, membership_start
+from cases.children.services import membership_end, membership_start
 from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db

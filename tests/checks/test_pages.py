@@ -4,8 +4,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from cases.checks import check_quarter_completion, checks_flag_overdue
-from cases.models import CategoryMembership, Check
+from cases.checks.models import Check
+from cases.checks.selectors import check_quarter_completion
+from cases.checks.services import checks_flag_overdue
+from cases.children.models import CategoryMembership
 from tests.factories import CheckFactory
 from welfare.errors import PermissionDeniedError
 from welfare.models import AuditLog, Notification

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
-from cases.checks import check_record
-from cases.models import Check
+from cases.checks.models import Check
+from cases.checks.services import check_record
 from tests.factories import UserFactory
 from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.models import AuditLog

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from cases.checks import check_record
-from cases.models import Check
+from cases.checks.models import Check
+from cases.checks.services import check_record
 from tests.checks.conftest import at
 from tests.factories import UserFactory
 from welfare.roles import Role

@@ -12,7 +12,10 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cases.models import Application, CategoryMembership, Check, DashboardSnapshot
+from cases.applications.models import Application
+from cases.checks.models import Check
+from cases.children.models import CategoryMembership
+from cases.dashboard.models import DashboardSnapshot
 from institutions.models import Institution, Staff, Training
 from tests.factories import ChildFactory, UserFactory
 from welfare.models import AuditLog
@@ -196,7 +199,7 @@ def test_it_counts_child_directors_training_quarter_checks_and_institutions(
     assert (body["child_directors"], body["child_directors_trained"]) == (2, 1)
     # Q3 2025: left-behind children of the county whose membership overlaps the quarter: A has 2, C has 1.
     assert body["quarter_checks"] == {"children": 3, "checked": 1}
-    from cases.checks import check_quarter_completion
+    from cases.checks.selectors import check_quarter_completion
 
     theirs = check_quarter_completion(user=county_official, region=seeded.county, year=2025, quarter=3)
     assert (theirs["total"], theirs["checked"]) == (3, 1)
@@ -282,7 +285,7 @@ def test_it_exports_every_table_to_xlsx_and_logs_it(seeded, client, county_offic
 
 @time_machine.travel(datetime.datetime(2025, 10, 15, 10, 0), tick=False)
 def test_it_shows_the_trend_at_month_ends(seeded, client, county_official):
-    from cases.dashboard import dashboard_summary
+    from cases.dashboard.selectors import dashboard_summary
 
     dash = dashboard_summary(user=county_official, region=seeded.county, on=D(2025, 9, 30))
     assert len(dash.trend) == 12
@@ -293,8 +296,8 @@ def test_it_shows_the_trend_at_month_ends(seeded, client, county_official):
 
 @time_machine.travel(datetime.datetime(2025, 10, 15, 10, 0), tick=False)
 def test_it_sums_city_and_province_from_snapshots_and_says_how_fresh(seeded, client, province_official):
-    from cases.dashboard import dashboard_summary
-    from cases.tasks_dashboard import dashboard_snapshots_refresh_task
+    from cases.dashboard.selectors import dashboard_summary
+    from cases.dashboard.tasks import dashboard_snapshots_refresh_task
 
     assert dashboard_snapshots_refresh_task.delay("2025-10-15").get() == 1
     # Every township, county, city and the province on the day; all but townships at eleven month ends.
@@ -313,8 +316,10 @@ def test_it_sums_city_and_province_from_snapshots_and_says_how_fresh(seeded, cli
 
 @time_machine.travel(datetime.datetime(2025, 10, 15, 10, 0), tick=False)
 def test_it_shows_money_paid_per_month_and_standards_with_their_change(seeded, county_official, api_client):
-    from benefits.models import Enrollment, Payout, PayoutRun, WelfareStandard
-    from cases.dashboard import dashboard_summary
+    from benefits.enrollments.models import Enrollment
+    from benefits.payouts.models import Payout, PayoutRun
+    from benefits.standards.models import WelfareStandard
+    from cases.dashboard.selectors import dashboard_summary
 
     s24 = WelfareStandard.objects.create(
         region=seeded.province,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cases.models import Child, Draft
+from cases.children.models import Child, Draft
 from tests.factories import id_number_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

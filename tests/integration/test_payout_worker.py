@@ -12,7 +12,7 @@ import pytest
 from celery import Celery
 from django.db import connection
 
-from benefits.models import Payout, PayoutRun
+from benefits.payouts.models import Payout, PayoutRun
 from tests.benefits.helpers import enrolled_child, std
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

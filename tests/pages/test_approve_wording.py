@@ -1,7 +1,7 @@
 """Two "Approve"s, two translations: the county's decision on an application (批准) and the
 supervisor's review of a child's record (审核通过), told apart by a message context."""
 
-from cases.applications import application_review, application_submit
+from cases.applications.services import application_review, application_submit
 from tests.factories import ChildFactory
 
 

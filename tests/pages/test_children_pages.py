@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from cases.models import Child, Draft, FormSubmission, Guardian
+from cases.children.models import Child, Draft, FormSubmission, Guardian
 from tests.factories import GuardianFactory, id_number_for
 
 pytestmark = pytest.mark.django_db

@@ -71,7 +71,7 @@ def setup():
 
 
 def counts() -> dict:
-    from cases.models import CategoryMembership, Child
+    from cases.children.models import CategoryMembership, Child
     from welfare.models import AuditLog
 
     connections.close_all()
@@ -85,7 +85,7 @@ def counts() -> dict:
 def probe_db() -> dict:
     from django.db.models.signals import post_save
 
-    from cases.models import CategoryMembership
+    from cases.children.models import CategoryMembership
     from welfare.idnumber import make_id_number
 
     world = setup()
@@ -140,7 +140,7 @@ def probe_db() -> dict:
 
 
 def probe_broker() -> dict:
-    from benefits.models import PayoutRun
+    from benefits.payouts.models import PayoutRun
 
     world = setup()
     api = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {world['official_token']}")

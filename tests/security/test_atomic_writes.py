@@ -5,8 +5,8 @@ a bug in a serializer) rolls the write back instead of leaving it saved behind a
 import pytest
 from rest_framework.test import APIClient
 
-from cases.api import ChildViewSet
-from cases.models import Child
+from cases.children.api import ChildViewSet
+from cases.children.models import Child
 
 pytestmark = pytest.mark.django_db
 

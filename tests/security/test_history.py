@@ -7,9 +7,12 @@ from django.test import RequestFactory
 from simple_history.middleware import HistoryRequestMiddleware
 from simple_history.models import HistoricalRecords
 
-from benefits.models import Enrollment, WelfareStandard
-from cases.models import Application, CategoryMembership, Check, Child, Guardian
-from cases.services import child_update
+from benefits.enrollments.models import Enrollment
+from benefits.standards.models import WelfareStandard
+from cases.applications.models import Application
+from cases.checks.models import Check
+from cases.children.models import CategoryMembership, Child, Guardian
+from cases.children.services import child_update
 from institutions.models import Placement
 from welfare.security import acting_as
 

@@ -16,8 +16,9 @@ import time_machine
 from django.test import override_settings
 from django.urls import reverse
 
-from cases.imports import roster_import
-from cases.models import Application, Child
+from cases.applications.models import Application
+from cases.children.models import Child
+from cases.roster.services import roster_import
 from tests.benefits.helpers import enrolled_child
 from tests.cases.test_import import row, xlsx
 from tests.factories import ChildFactory, UserFactory, id_number_for

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases.models import Child, Guardian
+from cases.children.models import Child, Guardian
 from institutions.models import Inspection, Placement, Staff, Training
 from tests.factories import ChildFactory, GuardianFactory, InstitutionFactory, UserFactory
 from tests.security.test_url_walk import ENDPOINTS, _changes, _footprint, _walk_one

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from cases.models import Child
+from cases.children.models import Child
 
 pytestmark = pytest.mark.django_db
 

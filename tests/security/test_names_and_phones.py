@@ -11,9 +11,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import Workbook
 
-from cases.imports import COLUMNS, roster_import
-from cases.models import Child, Guardian
-from cases.services import guardian_add
+from cases.children.models import Child, Guardian
+from cases.children.services import guardian_add
+from cases.roster.services import COLUMNS, roster_import
 from institutions.models import Institution, Staff
 from tests.factories import GuardianFactory
 from welfare.errors import ApplicationError
@@ -84,7 +84,7 @@ def test_the_guardian_service_refuses_bad_names_and_phones(village_director, chi
 
 
 def test_the_child_services_refuse_a_name_with_a_format_character(village_director, regions, child):
-    from cases.services import child_register, child_update
+    from cases.children.services import child_register, child_update
 
     with pytest.raises(ApplicationError) as caught:
         child_register(by=village_director, name="王\ufeff五", region=regions.village, sex="M", birth_date=datetime.date(2016, 1, 1))

@@ -4,7 +4,7 @@ is in the access log: who, when, which record, from where."""
 import pytest
 from knox.models import AuthToken
 
-from cases.reveal import child_id_number_reveal, guardian_id_number_reveal
+from cases.children.reveal import child_id_number_reveal, guardian_id_number_reveal
 from tests.factories import ChildFactory, GuardianFactory, UserFactory
 from welfare.errors import PermissionDeniedError
 from welfare.idnumber import mask_id_number

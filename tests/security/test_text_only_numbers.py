@@ -6,7 +6,8 @@ import datetime
 
 import pytest
 
-from cases.models import Application, Child, Guardian
+from cases.applications.models import Application
+from cases.children.models import Child, Guardian
 from tests.factories import id_number_for
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.test import Client
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from cases.models import Child
+from cases.children.models import Child
 from tests.factories import UserFactory
 from tests.security.conftest import OTHER_PK
 from tests.security.urlwalk import all_endpoints

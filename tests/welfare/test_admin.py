@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from cases.models import Child
+from cases.children.models import Child
 from tests.factories import ChildFactory, GuardianFactory, InstitutionFactory, MembershipFactory
 from welfare.models import AuditLog
 
@@ -307,7 +307,7 @@ def child_form_data(child, **overrides):
 def test_every_admin_page_renders_on_the_demo_data_for_every_staff_role(client):
     from django.contrib import admin as django_admin
 
-    from welfare.demo import demo_seed
+    from demo.seed import demo_seed
     from welfare.models import User
 
     demo_seed()

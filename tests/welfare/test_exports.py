@@ -61,7 +61,7 @@ def _admin_export(client, user, file_format: int):
     """The admin's export form as the browser posts it (every column ticked)."""
     from django.urls import reverse
 
-    from cases.resources import ChildExportResource
+    from cases.children.resources import ChildExportResource
 
     user.is_staff = True
     user.save(update_fields=["is_staff"])

@@ -1,6 +1,6 @@
 import pytest
 
-from cases.selectors import child_list
+from cases.children.selectors import child_list
 from tests.factories import ChildFactory
 from welfare.scoping import in_scope, region_list
 

@@ -1,11 +1,14 @@
 import pytest
 from django.core.management import call_command
 
-from benefits.models import Enrollment, WelfareStandard
-from cases.categories import PAID_CATEGORIES, Category
-from cases.models import Application, CategoryMembership, Check, Child, Guardian
+from benefits.enrollments.models import Enrollment
+from benefits.standards.models import WelfareStandard
+from cases.applications.models import Application
+from cases.checks.models import Check
+from cases.children.categories import PAID_CATEGORIES, Category
+from cases.children.models import CategoryMembership, Child, Guardian
+from demo.seed import DEMO_PASSWORD, demo_seed
 from institutions.models import Inspection, Institution, Placement, Staff, Training
-from welfare.demo import DEMO_PASSWORD, demo_seed
 from welfare.models import Region, User
 from welfare.roles import Role
 

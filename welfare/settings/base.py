@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "institutions",
     "cases",
     "benefits",
+    "demo",  # seed_demo and the demo command (no models)
 ]
 
 MIDDLEWARE = [
@@ -240,9 +241,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name per choice set (the schema otherwise invents hashed names like Category6f9Enum).
     "ENUM_NAME_OVERRIDES": {
-        "CategoryEnum": "cases.categories.Category",
-        "PaidCategoryEnum": "cases.api.PAID_CATEGORY_CHOICES",
-        "CheckKindEnum": "cases.models.Check.Kind",
+        "CategoryEnum": "cases.children.categories.Category",
+        "PaidCategoryEnum": "cases.children.api.PAID_CATEGORY_CHOICES",
+        "CheckKindEnum": "cases.checks.models.Check.Kind",
         "InstitutionKindEnum": "institutions.models.Institution.Kind",
     },
     # The schema and its docs page are for signed-in users only, like every other /api/ URL.
@@ -264,7 +265,7 @@ CELERY_BEAT_SCHEDULE = {
     "dashboard-snapshots-refresh": {"task": "cases.dashboard_snapshots_refresh", "schedule": crontab(minute=5)},
 }
 # Task modules that autodiscovery (which looks for `tasks.py`) does not find.
-CELERY_IMPORTS = ["cases.tasks_dashboard"]
+CELERY_IMPORTS = ["cases.dashboard.tasks"]
 APPLICATION_TIME_LIMIT_WORKING_DAYS = env.int("APPLICATION_TIME_LIMIT_WORKING_DAYS", default=10)
 ENROLLMENT_START_MONTH_OFFSET = env.int("ENROLLMENT_START_MONTH_OFFSET", default=1)
 # Roster import (cases/imports.py): larger files are refused whole.

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from benefits.services import payout_run_compute, payout_runs_start_all
+from benefits.payouts.services import payout_run_compute, payout_runs_start_all
 from welfare.errors import ApplicationError
 from welfare.models import Region
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from benefits.services import register_periodic_tasks
+from benefits.payouts.services import register_periodic_tasks
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.checks import checks_flag_overdue
+from cases.checks.services import checks_flag_overdue
 
 
 class Command(BaseCommand):

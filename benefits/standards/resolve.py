@@ -1,0 +1,108 @@
+"""Resolution of allowance standards (pure reads, used by services and the payout run).
+
+A standard applies on the first day of a month at the most specific region on a path
+(village → township → county → city → province). "Refers to" another category is resolved on the
+same path and month. Provincial (or city) minimums act as a floor and as the fallback when no
+ordinary standard exists on the path.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from benefits.standards.models import WelfareStandard
+from cases.children.categories import Category
+
+# Adopted disabled orphans keep support at the scattered-orphan standard (Anhui) when no
+# standard of their own is set.
+DEFAULT_REFERS: dict[str, str] = {Category.ADOPTED_DISABLED_ORPHAN: Category.ORPHAN_SCATTERED}
+
+
+class StandardMissing(Exception):
+    pass
+
+
+class StandardCycle(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Resolved:
+    amount: Decimal
+    standard: WelfareStandard  # the version whose amount is paid
+    via: WelfareStandard | None = None  # the category's own "refers to" version, when there is one
+
+
+def path_codes(path: str) -> list[str]:
+    return [c for c in path.split("/") if c]
+
+
+class StandardBook:
+    """The standards in force on one date for a set of region paths, loaded in one query."""
+
+    def __init__(self, *, on: datetime.date, paths: Iterable[str]):
+        self.on = on
+        codes: set[str] = set()
+        for p in paths:
+            codes.update(path_codes(p))
+        self.latest: dict[tuple[str, str, bool], WelfareStandard] = {}
+        rows = (
+            WelfareStandard.objects.filter(region__code__in=codes, effective_from__lte=on)
+            .select_related("region")
+            .order_by("effective_from", "id")
+        )
+        for s in rows:  # later versions overwrite earlier ones
+            self.latest[(s.region.code, s.category, s.is_minimum)] = s
+
+    def _nearest(self, codes: list[str], category: str, minimum: bool) -> WelfareStandard | None:
+        for code in reversed(codes):
+            s = self.latest.get((code, category, minimum))
+            if s is not None:
+                return s
+        return None
+
+    def floor(self, codes: list[str], category: str) -> WelfareStandard | None:
+        """The highest minimum in force on the path ("not lower than")."""
+        best: WelfareStandard | None = None
+        for code in codes:
+            s = self.latest.get((code, category, True))
+            if s is None or s.monthly_amount is None:
+                continue
+            if best is None or best.monthly_amount is None or s.monthly_amount > best.monthly_amount:
+                best = s
+        return best
+
+    def resolve(self, codes: list[str], category: str, *, apply_floor: bool = True, _seen: tuple = ()) -> Resolved:
+        if category in _seen:
+            chain = " → ".join(str(Category(c).label) for c in (*_seen, category))
+            raise StandardCycle(_("The standards refer to each other in a circle: %(chain)s.") % {"chain": chain})
+        own = self._nearest(codes, category, False) or self._nearest(codes, category, True)
+        if own is None:
+            target = DEFAULT_REFERS.get(category)
+            if target is None:
+                raise StandardMissing(
+                    _("No standard for %(category)s is in force on %(date)s.")
+                    % {"category": Category(category).label, "date": self.on.isoformat()}
+                )
+            result = self.resolve(codes, target, apply_floor=apply_floor, _seen=(*_seen, category))
+        elif own.refers_to:
+            inner = self.resolve(codes, own.refers_to, apply_floor=apply_floor, _seen=(*_seen, category))
+            result = Resolved(inner.amount, inner.standard, own)
+        else:
+            assert own.monthly_amount is not None
+            result = Resolved(own.monthly_amount, own, None)
+        if apply_floor:
+            floor = self.floor(codes, category)
+            if floor is not None and floor.monthly_amount is not None and floor.monthly_amount > result.amount:
+                result = Resolved(floor.monthly_amount, floor, result.via)
+        return result
+
+
+def standard_resolve(*, region, category: str, on: datetime.date) -> Resolved:
+    """The standard paid for a child of `region` in the month of `on` (first day of the month)."""
+    first = on.replace(day=1)
+    book = StandardBook(on=first, paths=[region.path])
+    return book.resolve(path_codes(region.path), category)

@@ -1,0 +1,154 @@
+"""Three-monthly checks of left-behind children (每三个月一次摸底排查): services and selectors.
+
+How it works (see also the README section "Checks of left-behind children"):
+
+* A child is *tracked* while they have an open `left_behind` category membership, are alive and
+  under 16. A tracked child carries `next_check_due` (stored, indexed); an untracked child has
+  `next_check_due` and `check_state` null.
+* `next_check_due` = the later of (last check, the day the child became left-behind or was
+  registered) + CHECK_INTERVAL_MONTHS, with the day clamped to the month's last day
+  (30 November + 3 months = 28/29 February).
+* The state is derived from the due date and today: `overdue` once the due date has passed,
+  `due_soon` from CHECK_DUE_SOON_DAYS before it, `ok` otherwise. Pages derive it at query time;
+  the stored `check_state` is refreshed by `check_record` and by the daily job.
+* The daily job (`checks_flag_overdue`, run by Celery beat and `manage.py flag_overdue_checks`)
+  updates due dates and states set-wise (a few UPDATE statements), then notifies each village
+  director once about their overdue and due-soon children and each township supervisor with a
+  summary. Notifications carry a per-day dedupe key, so a second run the same day adds nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+from django.conf import settings
+from django.db import NotSupportedError, models
+from django.db.models import Case, DateField, Exists, Func, Max, OuterRef, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.checks.models import Check
+from cases.children.categories import Category
+from cases.children.models import CategoryMembership, Child
+from welfare.errors import ApplicationError
+
+LEFT_BEHIND = Category.LEFT_BEHIND
+
+
+LEFT_BEHIND_MAX_AGE = 16  # a left-behind child is under 16 (national policy)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` plus whole months, the day clamped to the target month's last day
+    (2023-11-30 + 3 = 2024-02-29, 2025-11-30 + 3 = 2026-02-28, 2024-08-31 + 3 = 2024-11-30)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def check_interval_months() -> int:
+    return int(settings.CHECK_INTERVAL_MONTHS)
+
+
+def check_due_soon_days() -> int:
+    return int(settings.CHECK_DUE_SOON_DAYS)
+
+
+def check_state_for(due: datetime.date | None, *, today: datetime.date) -> str | None:
+    """`overdue` once the due date has passed, `due_soon` from CHECK_DUE_SOON_DAYS before it
+    (the due day itself included), `ok` before that; None for an untracked child."""
+    if due is None:
+        return None
+    if due < today:
+        return Child.CheckState.OVERDUE
+    if due <= today + datetime.timedelta(days=check_due_soon_days()):
+        return Child.CheckState.DUE_SOON
+    return Child.CheckState.OK
+
+
+def sixteen_cutoff(today: datetime.date) -> datetime.date:
+    """Children born on or before this date are 16 or older today."""
+    return add_months(today, -12 * LEFT_BEHIND_MAX_AGE)
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
+    if quarter not in (1, 2, 3, 4):
+        raise ApplicationError(_("A quarter is 1, 2, 3 or 4."), field_errors={"quarter": _("A quarter is 1, 2, 3 or 4.")})
+    first_month = 3 * (quarter - 1) + 1
+    start = datetime.date(year, first_month, 1)
+    return start, add_months(start, 3) - datetime.timedelta(days=1)
+
+
+def quarter_of(day: datetime.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+class AddMonths(Func):
+    """SQL `date + n months`, clamped to the month's last day like `add_months`.
+    PostgreSQL's interval arithmetic clamps by itself; SQLite needs the min() of two forms."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, *, months: int):
+        self.months = int(months)
+        super().__init__(expression, output_field=DateField())
+
+    def as_sql(self, compiler, connection, **extra):  # pragma: no cover - only PostgreSQL and SQLite are supported
+        raise NotSupportedError("AddMonths supports PostgreSQL and SQLite.")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) + make_interval(months => {self.months}))::date", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        m = self.months
+        return (
+            f"min(date({sql}, '{m:+d} months'), date({sql}, 'start of month', '{m + 1:+d} months', '-1 day'))",
+            (*params, *params),
+        )
+
+
+def _open_left_behind(*, today: datetime.date, child_ref: str = "pk") -> models.QuerySet[CategoryMembership]:
+    """Left-behind memberships open today, correlated with the outer child."""
+    return CategoryMembership.objects.filter(
+        child_id=OuterRef(child_ref), category=LEFT_BEHIND, start_date__lte=today
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+
+def _tracked_q(*, today: datetime.date) -> Q:
+    """The children whose checks are tracked today."""
+    return Q(Exists(_open_left_behind(today=today)), died_on__isnull=True, birth_date__gt=sixteen_cutoff(today))
+
+
+def _state_expression(*, today: datetime.date) -> Case:
+    soon = today + datetime.timedelta(days=check_due_soon_days())
+    return Case(
+        When(next_check_due__isnull=True, then=Value(None)),
+        When(next_check_due__lt=today, then=Value(Child.CheckState.OVERDUE.value)),
+        When(next_check_due__lte=soon, then=Value(Child.CheckState.DUE_SOON.value)),
+        default=Value(Child.CheckState.OK.value),
+        output_field=models.CharField(),
+    )
+
+
+def check_due_date_for(*, child: Child, today: datetime.date | None = None) -> datetime.date | None:
+    """The due date the rules give this child today (None when not tracked)."""
+    today = today or timezone.localdate()
+    if child.died_on is not None or child.birth_date <= sixteen_cutoff(today):
+        return None
+    membership = (
+        CategoryMembership.objects.filter(child=child, category=LEFT_BEHIND, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .order_by("start_date")
+        .first()
+    )
+    if membership is None:
+        return None
+    anchor = max(child.registered_on, membership.start_date)
+    last = Check.objects.filter(child=child).aggregate(last=Max("checked_on"))["last"]
+    if last is not None and last > anchor:
+        anchor = last
+    return add_months(anchor, check_interval_months())

@@ -1,0 +1,332 @@
+"""Three-monthly checks of left-behind children (每三个月一次摸底排查): services and selectors.
+
+How it works (see also the README section "Checks of left-behind children"):
+
+* A child is *tracked* while they have an open `left_behind` category membership, are alive and
+  under 16. A tracked child carries `next_check_due` (stored, indexed); an untracked child has
+  `next_check_due` and `check_state` null.
+* `next_check_due` = the later of (last check, the day the child became left-behind or was
+  registered) + CHECK_INTERVAL_MONTHS, with the day clamped to the month's last day
+  (30 November + 3 months = 28/29 February).
+* The state is derived from the due date and today: `overdue` once the due date has passed,
+  `due_soon` from CHECK_DUE_SOON_DAYS before it, `ok` otherwise. Pages derive it at query time;
+  the stored `check_state` is refreshed by `check_record` and by the daily job.
+* The daily job (`checks_flag_overdue`, run by Celery beat and `manage.py flag_overdue_checks`)
+  updates due dates and states set-wise (a few UPDATE statements), then notifies each village
+  director once about their overdue and due-soon children and each township supervisor with a
+  summary. Notifications carry a per-day dedupe key, so a second run the same day adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.checks.dates import (
+    LEFT_BEHIND,
+    LEFT_BEHIND_MAX_AGE,
+    AddMonths,
+    _open_left_behind,
+    _tracked_q,
+    add_months,
+    check_due_date_for,
+    check_due_soon_days,
+    check_interval_months,
+    check_state_for,
+    sixteen_cutoff,
+)
+from cases.checks.models import Campaign, Check
+from cases.checks.notifications import FlagResult, check_notification_emails_send, check_notifications_create
+from cases.children.categories import Category
+from cases.children.models import CategoryMembership, Child
+from welfare.audit import audit_record
+from welfare.errors import ApplicationError
+from welfare.models import Region, User
+from welfare.roles import Action, require
+from welfare.scoping import (
+    record_in_scope,
+    require_in_scope,
+    require_record_in_scope,
+)
+
+
+@transaction.atomic
+def check_schedule_refresh(*, child: Child, today: datetime.date | None = None) -> Child:
+    """Recompute one child's `next_check_due` and `check_state` (after a check, or when the
+    child joins or leaves the left-behind category: membership services may call this)."""
+    today = today or timezone.localdate()
+    due = check_due_date_for(child=child, today=today)
+    state = check_state_for(due, today=today)
+    if (child.next_check_due, child.check_state) != (due, state):
+        Child.objects.filter(id=child.id).update(next_check_due=due, check_state=state)
+        child.next_check_due, child.check_state = due, state
+    return child
+
+
+def check_repeat_window() -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, "CHECK_REPEAT_WINDOW_MINUTES", 10))
+
+
+def _recent_repeat(*, by: User, child: Child, checked_on: datetime.date, kind: str) -> Check | None:
+    """The check of this child, date and kind that `by` recorded within the repeat window, if any
+    (who recorded a check is its `check.recorded` audit row: `checked_by` may be someone else)."""
+    from django.db.models.functions import Cast
+
+    from welfare.models import AuditLog
+
+    since = timezone.now() - check_repeat_window()
+    recorded_by_them = AuditLog.objects.filter(
+        action="check.recorded", actor=by, target_type=Check._meta.label_lower, target_id=Cast(OuterRef("pk"), models.CharField())
+    )
+    recent = Check.objects.filter(child=child, checked_on=checked_on, kind=kind, created_at__gte=since)
+    return recent.filter(Exists(recorded_by_them)).order_by("id").first()
+
+
+@transaction.atomic
+def check_record(
+    *,
+    by: User,
+    child: Child,
+    checked_on: datetime.date | None,
+    kind: str = Check.Kind.ROUTINE,
+    risk_level: str = Check.RiskLevel.LOW,
+    notes: str = "",
+    checked_by: User | None = None,
+    campaign: Campaign | None = None,
+    caregiver: str = "",
+    father_away: bool | None = None,
+    father_work_place: str = "",
+    mother_away: bool | None = None,
+    mother_work_place: str = "",
+    attends_school: bool | None = None,
+    health: str = "",
+    safety_risk: str = "",
+    guardianship_risk: str = "",
+    follow_up: str = "",
+) -> Check:
+    """Record a check (home visit) and move the child's due date, in one transaction.
+    The child must be in the recorder's scope (403), the checker must work in a region that
+    covers the child's village, the date can be neither in the future nor before birth.
+    Sent again (a double tap, a retried request): the same child, date and kind recorded by the
+    same user within CHECK_REPEAT_WINDOW_MINUTES answers that first check, unchanged, with
+    `is_repeat` set, and records nothing. The child's row lock makes this hold for requests
+    arriving at the same moment too."""
+    require(by, Action.CREATE)
+    require_record_in_scope(by, child, region=child.region)
+    # One check at a time per child: the due date below reads the latest check.
+    child = Child.objects.select_for_update().get(id=child.id)
+    checker = checked_by or by
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if checked_on is None:
+        errors["checked_on"] = _("Enter the date of the check.")
+    elif checked_on > today:
+        errors["checked_on"] = _("The date of the check cannot be in the future.")
+    elif checked_on < child.birth_date:
+        errors["checked_on"] = _("The check cannot be dated before the child's birth (%(date)s).") % {
+            "date": child.birth_date.isoformat()
+        }
+    if kind not in Check.Kind.values:
+        errors["kind"] = _("Choose the kind of check.")
+    if risk_level not in Check.RiskLevel.values:
+        errors["risk_level"] = _("Choose the risk level.")
+    if not checker.is_active or not record_in_scope(checker, child, region=child.region):
+        errors["checked_by"] = _("The person who made the check must work in the child's village, township or county.")
+    if campaign is not None:
+        if not campaign.region.contains(child.region):
+            errors["campaign"] = _("This campaign does not cover the child's region.")
+        elif checked_on is not None and not (campaign.starts_on <= checked_on <= campaign.deadline):
+            errors["campaign"] = _("The check is outside the campaign's dates (%(start)s – %(end)s).") % {
+                "start": campaign.starts_on.isoformat(),
+                "end": campaign.deadline.isoformat(),
+            }
+    if errors:
+        raise ApplicationError(next(iter(errors.values())), field_errors=errors)
+    assert checked_on is not None
+    # Under the child's row lock: a concurrent identical request waits above, then finds this one.
+    repeat = _recent_repeat(by=by, child=child, checked_on=checked_on, kind=kind)
+    if repeat is not None:
+        repeat.is_repeat = True
+        return repeat
+    check = Check.objects.create(
+        child=child,
+        checked_on=checked_on,
+        checked_by=checker,
+        kind=kind,
+        risk_level=risk_level,
+        notes=(notes or "").strip(),
+        campaign=campaign,
+        caregiver=(caregiver or "").strip(),
+        father_away=father_away,
+        father_work_place=(father_work_place or "").strip() if father_away else "",
+        mother_away=mother_away,
+        mother_work_place=(mother_work_place or "").strip() if mother_away else "",
+        attends_school=attends_school,
+        health=(health or "").strip(),
+        safety_risk=(safety_risk or "").strip(),
+        guardianship_risk=(guardianship_risk or "").strip(),
+        follow_up=(follow_up or "").strip(),
+    )
+    check_schedule_refresh(child=child, today=today)
+    audit_record(actor=by, action="check.recorded", target=check, detail={"kind": kind, "risk_level": risk_level})
+    return check
+
+
+def _memberships_end_at_sixteen(*, today: datetime.date) -> int:
+    """Close the open left-behind memberships of children who have turned 16, with a reason.
+    Few rows a day (children with a 16th birthday since the last run)."""
+    from simple_history.utils import bulk_update_with_history
+
+    cutoff = sixteen_cutoff(today)
+    rows = list(
+        CategoryMembership.objects.filter(category=LEFT_BEHIND, end_date__isnull=True, child__birth_date__lte=cutoff)
+        .select_related("child")
+        .order_by("id")
+    )
+    reason = str(gettext_lazy("Turned 16"))
+    for m in rows:
+        birthday = add_months(m.child.birth_date, 12 * LEFT_BEHIND_MAX_AGE)
+        m.end_date, m.end_reason = max(m.start_date, birthday - datetime.timedelta(days=1)), reason
+    if rows:
+        bulk_update_with_history(rows, CategoryMembership, ["end_date", "end_reason"], batch_size=1000, default_change_reason=reason)
+        audit_record(actor=None, action="check.memberships_aged_out", record_count=len(rows))
+    return len(rows)
+
+
+@transaction.atomic
+def checks_states_update(*, today: datetime.date, recompute: bool = False) -> FlagResult:
+    """Bring every child's `next_check_due` and `check_state` up to date for `today`, set-wise
+    (a handful of UPDATE statements, each one pass; no Python loop over children):
+
+    1. close left-behind memberships of children who turned 16, with the reason (few a day);
+    2. untrack children whose left-behind membership has ended (a semi-join from the ended
+       memberships, not an anti-join over every child), who died or turned 16;
+    3. track children who became left-behind: due date from the last check or the day they
+       became left-behind (with `recompute`: every tracked child's due date again, and every
+       listed child without an open membership untracked — after changing the interval);
+    4. states: one UPDATE that writes only the rows whose state changes today.
+    """
+    result = FlagResult(today=today)
+    result.aged_out = _memberships_end_at_sixteen(today=today)
+    children = Child.objects.all()
+    listed = children.filter(Q(next_check_due__isnull=False) | Q(check_state__isnull=False))
+    gone = {"next_check_due": None, "check_state": None}
+
+    no_open = ~Exists(_open_left_behind(today=today))
+    if recompute:
+        result.untracked = listed.filter(no_open).update(**gone)
+    else:
+        ended = CategoryMembership.objects.filter(category=LEFT_BEHIND, end_date__lt=today).values("child_id")
+        result.untracked = listed.filter(id__in=ended).filter(no_open).update(**gone)
+    result.untracked += listed.filter(Q(died_on__isnull=False) | Q(birth_date__lte=sixteen_cutoff(today))).update(**gone)
+
+    became = Greatest(
+        F("registered_on"),
+        Subquery(_open_left_behind(today=today).order_by("start_date").values("start_date")[:1]),
+    )
+    last_check = Subquery(Check.objects.filter(child_id=OuterRef("pk")).order_by("-checked_on").values("checked_on")[:1])
+    due = AddMonths(Greatest(Coalesce(last_check, became), became), months=check_interval_months())
+    to_schedule = children.filter(_tracked_q(today=today))
+    if not recompute:
+        to_schedule = to_schedule.filter(next_check_due__isnull=True)
+    result.newly_tracked = to_schedule.update(next_check_due=due)
+
+    # States: one UPDATE per target state, reading only rows in another state whose due date
+    # says they must change (index child_check_state_due): a few thousand rows a day.
+    soon = today + datetime.timedelta(days=check_due_soon_days())
+    S = Child.CheckState
+
+    def move(target: str, **due_range) -> int:
+        # Two statements so each is an index range scan: (state IN others, due range) and
+        # (state IS NULL, due range); an OR of both would scan the whole index.
+        others = [s for s in S.values if s != target]
+        return (
+            children.filter(check_state__in=others, **due_range).update(check_state=target)
+            + children.filter(check_state__isnull=True, **due_range).update(check_state=target)
+        )
+
+    result.changed = (
+        move(S.OVERDUE, next_check_due__lt=today)
+        + move(S.DUE_SOON, next_check_due__gte=today, next_check_due__lte=soon)
+        + move(S.OK, next_check_due__gt=soon)
+    )
+    return result
+
+
+def _state_counts(*, today: datetime.date) -> tuple[int, int]:
+    soon = today + datetime.timedelta(days=check_due_soon_days())
+    counts = Child.objects.filter(next_check_due__lte=soon).aggregate(
+        overdue=Count("id", filter=Q(next_check_due__lt=today)), due_soon=Count("id", filter=Q(next_check_due__gte=today))
+    )
+    return counts["overdue"], counts["due_soon"]
+
+
+def checks_flag_overdue(*, today: datetime.date | None = None, recompute: bool = False, notify: bool = True) -> FlagResult:
+    """The daily job: states (one transaction), notifications (another), then e-mail (outside
+    any transaction: slow I/O). Safe to run twice: the second run changes and sends nothing."""
+    today = today or timezone.localdate()
+    result = checks_states_update(today=today, recompute=recompute)
+    if notify:
+        check_notifications_create(today=today, result=result)  # also counts overdue and due-soon children
+        result.emails = check_notification_emails_send(today=today)
+    else:
+        result.overdue, result.due_soon = _state_counts(today=today)
+    return result
+
+
+CAMPAIGN_LEVELS = (Region.Level.COUNTY, Region.Level.CITY, Region.Level.PROVINCE)
+
+
+@transaction.atomic
+def campaign_launch(
+    *,
+    by: User,
+    name: str,
+    region: Region | None,
+    categories: list[str],
+    starts_on: datetime.date | None,
+    deadline: datetime.date | None,
+    kind: str = Check.Kind.SAFETY,
+    description: str = "",
+) -> Campaign:
+    """A county, city or province launches a one-off check round for chosen categories."""
+    require(by, Action.LAUNCH_CAMPAIGN)
+    errors: dict[str, str] = {}
+    if region is None or region.level not in CAMPAIGN_LEVELS:
+        errors["region"] = _("A campaign covers a county, a city or a province.")
+    else:
+        require_in_scope(by, region)
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Give the campaign a name.")
+    categories = sorted(set(categories or []))
+    if not categories:
+        errors["categories"] = _("Choose at least one category.")
+    elif set(categories) - set(Category.values):
+        errors["categories"] = _("Unknown category.")
+    if kind not in Check.Kind.values:
+        errors["kind"] = _("Choose the kind of check.")
+    if starts_on is None:
+        errors["starts_on"] = _("Enter the first day of the campaign.")
+    if deadline is None:
+        errors["deadline"] = _("Enter the deadline.")
+    elif starts_on is not None and deadline < starts_on:
+        errors["deadline"] = _("The deadline cannot be before the first day.")
+    elif deadline < timezone.localdate():
+        errors["deadline"] = _("The deadline has already passed.")
+    if errors:
+        raise ApplicationError(next(iter(errors.values())), field_errors=errors)
+    assert region is not None and starts_on is not None and deadline is not None
+    campaign = Campaign.objects.create(
+        name=name, region=region, categories=categories, starts_on=starts_on, deadline=deadline, kind=kind,
+        description=(description or "").strip(), created_by=by,
+    )
+    audit_record(actor=by, action="campaign.launched", target=campaign, detail={"categories": categories})
+    return campaign

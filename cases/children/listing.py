@@ -1,0 +1,208 @@
+"""`GET /api/children/`: the list of children, 50 a page, built for many concurrent readers.
+
+Same output as `ChildSerializer` (tests/api/test_child_list_cache.py compares them), produced
+without model instances or serializer fields:
+
+1. the page's ids from the scoped, filtered queryset (read from the (region, id) index alone);
+2. those children's columns and region codes, their memberships in force today and their
+   guardians: one statement on PostgreSQL (child_rows_postgresql), three ORM queries elsewhere
+   (child_rows);
+3. plain dicts in the serializer's field order.
+
+Pages are cached under the data versions of the caller's scope (cases.list_cache): a page is
+served again only while nothing beneath the scope has changed. So is a list's ordered id list
+(up to ID_LIST_LIMIT ids; beyond that its count), so that a page not yet cached costs one query.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from cases.children import list_cache
+from cases.children.models import CategoryMembership, Child, Guardian
+from welfare.idnumber import mask_id_number
+from welfare.roles import Role
+
+CHILD_COLUMNS = (
+    "id", "name", "id_number", "sex", "birth_date", "region__code", "household_region__code", "check_state",
+    "next_check_due", "school", "registered_on", "review_status",
+)
+
+
+GUARDIAN_COLUMNS = ("id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
+
+
+def _date(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _guardian(g) -> dict:
+    """A guardian from its GUARDIAN_COLUMNS values, as GuardianNestedSerializer shows it."""
+    return {
+        "id": g[0],
+        "name": g[1],
+        "relation": g[2],
+        "id_number": mask_id_number(g[3]),
+        "phone": g[4],
+        "is_migrant_worker": g[5],
+        "work_place": g[6],
+        "can_act_as_guardian": g[7],
+    }
+
+
+def _child(c, *, categories: list[str], guardians: list[dict]) -> dict:
+    """A child from its CHILD_COLUMNS values, as ChildSerializer shows it."""
+    return {
+        "id": c[0],
+        "name": c[1],
+        "id_number": mask_id_number(c[2]) or None,
+        "sex": c[3],
+        "birth_date": _date(c[4]),
+        "region": c[5],
+        "household_region": c[6],
+        "categories": categories,
+        "check_state": c[7],
+        "next_check_due": _date(c[8]),
+        "school": c[9],
+        "registered_on": _date(c[10]),
+        "review_status": c[11],
+        "guardians": guardians,
+    }
+
+
+def child_rows(ids: list[int], *, on: datetime.date) -> list[dict]:
+    """The children of `ids`, in that order, as ChildSerializer would show them (three ORM
+    queries; any database)."""
+    if not ids:
+        return []
+    categories: dict[int, list[str]] = defaultdict(list)
+    for child_id, category in (
+        CategoryMembership.objects.filter(child_id__in=ids, start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .order_by("category")
+        .values_list("child_id", "category")
+    ):
+        categories[child_id].append(category)
+    guardians: dict[int, list[dict]] = defaultdict(list)
+    for child_id, *g in Guardian.objects.filter(child_id__in=ids).order_by("id").values_list("child_id", *GUARDIAN_COLUMNS):
+        guardians[child_id].append(_guardian(g))
+    by_id = {
+        c[0]: _child(c, categories=categories.get(c[0], []), guardians=guardians.get(c[0], []))
+        for c in Child.objects.filter(id__in=ids).values_list(*CHILD_COLUMNS)
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# PostgreSQL: the page's children, their memberships in force and their guardians in ONE
+# statement (a miss then costs two queries: the ids, then this), guardians as JSON arrays in
+# GUARDIAN_COLUMNS order.
+_PG_PAGE = """
+SELECT c.id, c.name, c.id_number, c.sex, c.birth_date, r.code, h.code, c.check_state, c.next_check_due,
+       c.school, c.registered_on, c.review_status,
+       ARRAY(SELECT m.category FROM cases_categorymembership m
+             WHERE m.child_id = c.id AND m.start_date <= %(on)s AND (m.end_date IS NULL OR m.end_date >= %(on)s)
+             ORDER BY m.category),
+       (SELECT json_agg(json_build_array(g.id, g.name, g.relation, g.id_number, g.phone, g.is_migrant_worker,
+                                         g.work_place, g.can_act_as_guardian) ORDER BY g.id)
+        FROM cases_guardian g WHERE g.child_id = c.id)
+FROM cases_child c
+JOIN welfare_region r ON r.id = c.region_id
+JOIN welfare_region h ON h.id = c.household_region_id
+WHERE c.id = ANY(%(ids)s)
+"""
+
+
+def child_rows_postgresql(ids: list[int], *, on: datetime.date) -> list[dict]:
+    """child_rows in one statement (PostgreSQL)."""
+    if not ids:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(_PG_PAGE, {"on": on, "ids": ids})
+        by_id = {
+            c[0]: _child(c, categories=list(c[12]), guardians=[_guardian(g) for g in (c[13] or [])]) for c in cur.fetchall()
+        }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def page_rows(ids: list[int], *, on: datetime.date) -> list[dict]:
+    if connection.vendor == "postgresql":
+        return child_rows_postgresql(ids, on=on)
+    return child_rows(ids, on=on)
+
+
+def cacheable(request) -> bool:
+    """Region-scoped readers asking for JSON. Institution staff see children by placement, not
+    by region, so their (short) lists are not cached."""
+    user = request.user
+    return (
+        list_cache.enabled()
+        and request.accepted_renderer.format == "json"
+        and user.role != Role.INSTITUTION_STAFF
+        and user.scope_path is not None
+    )
+
+
+class _CountedPaginator(Paginator):
+    """Django's paginator with the count already known (from the cache)."""
+
+    def __init__(self, object_list, per_page, *, count: int | None):
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.__dict__["count"] = count  # the cached_property's slot
+
+
+# A list of at most this many children keeps its whole ordered id list in the cache (≈ 5 bytes
+# an id): every other page of it then needs no id query at all. Longer lists (a city, a
+# province) keep only their count and read each page's ids with LIMIT/OFFSET.
+ID_LIST_LIMIT = 20_000
+
+
+def list_response(view, request):
+    """The list action of ChildViewSet: PageNumberPagination's output. With the cache: each page,
+    and the list's ids (or, for a long list, its count), cached under the scope's data versions."""
+    today = timezone.localdate().isoformat()
+    cached = cacheable(request)
+    query = sorted(request.query_params.items())
+    scope = request.user.scope_path if cached else None
+    page_key = None
+    tokens: tuple[str, str] | None = None
+    if cached:
+        page_key = list_cache.entry_key("page", scope_path=scope, parts=[today, request.accepted_media_type, *map(str, query)])
+        content, tokens = list_cache.read(page_key, scope_path=scope)
+        if content is not None:
+            return HttpResponse(content, content_type=request.accepted_media_type)
+    ids = view.filter_queryset(view.get_list_queryset()).order_by("id").values_list("id", flat=True)
+    object_list, count = ids, None
+    if cached:
+        unpaged = [str(item) for item in query if item[0] not in ("page", "page_size")]
+        list_key = list_cache.entry_key("ids", scope_path=scope, parts=[today, *unpaged])
+        entry, _tokens = list_cache.read(list_key, scope_path=scope)  # stored with the tokens read above
+        if entry is None:
+            head = list(ids[: ID_LIST_LIMIT + 1])
+            entry = head if len(head) <= ID_LIST_LIMIT else ids.count()
+            list_cache.write(list_key, entry, tokens=tokens)
+        object_list, count = (entry, len(entry)) if isinstance(entry, list) else (ids, entry)
+    pagination = view.paginator
+    paginator = _CountedPaginator(object_list, pagination.get_page_size(request), count=count)
+    number = pagination.get_page_number(request, paginator)
+    try:
+        pagination.page = paginator.page(number)
+    except InvalidPage as exc:
+        raise NotFound(pagination.invalid_page_message.format(page_number=number, message=str(exc))) from None
+    if paginator.num_pages > 1 and pagination.template is not None:
+        pagination.display_page_controls = True  # the browsable API's page links, as DRF does
+    pagination.request = request
+    response = pagination.get_paginated_response(page_rows(list(pagination.page), on=timezone.localdate()))
+    if cached:
+        response = view.finalize_response(request, response)
+        response.render()
+        list_cache.write(page_key, response.content, tokens=tokens)
+    return response

@@ -1,0 +1,254 @@
+"""Children, guardians, category memberships, recognition applications and checks."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cases.children.categories import PAID_CATEGORIES, Category
+from welfare.idnumber import mask_id_number
+
+
+class ListedQuerySet(models.QuerySet):
+    """The queryset of the tables behind the child list API (children, guardians, memberships):
+    its set-wise writes retire every cached list page (cases.list_cache), since they do not say
+    which regions they touched. Single saves and deletes are caught by signals (cases.apps)."""
+
+    def update(self, **kwargs) -> int:
+        count = super().update(**kwargs)
+        if count:
+            _set_wise_change()
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            _set_wise_change()
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if count:
+            _set_wise_change()
+        return count
+
+
+def _set_wise_change() -> None:
+    from cases.children.list_cache import children_changed
+
+    children_changed(None)
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Child(models.Model):
+    """A child, recorded once nationally (keyed by the identity number when there is one)."""
+
+    class CheckState(models.TextChoices):
+        OK = "ok", _("Checked")
+        DUE_SOON = "due_soon", _("Check due soon")
+        OVERDUE = "overdue", _("Check overdue")
+
+    class ReviewStatus(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Reviewed")
+        RETURNED = "returned", _("Returned for correction")
+
+    name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("identity number"), max_length=18, null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    # Indexed by child_region_order below (region, id), not by db_index.
+    region = models.ForeignKey(
+        "welfare.Region", verbose_name=_("residence village"), on_delete=models.PROTECT, related_name="children", db_index=False
+    )
+    household_region = models.ForeignKey(
+        "welfare.Region",
+        verbose_name=_("household registration"),
+        on_delete=models.PROTECT,
+        related_name="registered_children",
+    )
+    school = models.CharField(_("school"), max_length=100, blank=True)
+    health_notes = models.TextField(_("health"), blank=True)
+    disability_notes = models.TextField(_("disability"), blank=True)
+    registered_on = models.DateField(_("registered on"))
+    died_on = models.DateField(_("died on"), null=True, blank=True)
+    # Three-monthly checks of left-behind children: the due date is stored, the state derived
+    # from it by the daily job (and at query time).
+    next_check_due = models.DateField(_("next check due"), null=True, blank=True)
+    check_state = models.CharField(_("check state"), max_length=10, choices=CheckState.choices, null=True, blank=True)
+    review_status = models.CharField(
+        _("review status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    review_comment = models.CharField(_("review comment"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["check_state", "updated_at"])
+    objects = ListedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=Q(id_number__isnull=False), name="child_id_number_unique"),
+            models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="child_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(check_state__isnull=True) | Q(check_state__in=["ok", "due_soon", "overdue"]),
+                name="child_check_state_valid",
+            ),
+        ]
+        indexes = [
+            # Daily overdue-check job and the worklists: children by due date.
+            models.Index(fields=["next_check_due"], name="child_next_check_due"),
+            # Daily overdue-check job: only the rows whose state changes today are read
+            # (state = 'ok' AND due <= today + 14, ...); also the check_state filter of the list API.
+            models.Index(fields=["check_state", "next_check_due"], name="child_check_state_due"),
+            # Child search by name on the director's and supervisor's pages.
+            models.Index(fields=["name"], name="child_name"),
+            # A region's children in id order: the pages of the list API read their ids from the
+            # index alone (no table read, no sort of whole rows), and its counts too.
+            models.Index(fields=["region", "id"], name="child_region_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        child = super().from_db(db, field_names, values)
+        # The village it was read with: a move changes the child lists of both villages.
+        child._loaded_region_id = child.__dict__.get("region_id")
+        return child
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class Guardian(models.Model):
+    class Relation(models.TextChoices):
+        FATHER = "father", _("Father")
+        MOTHER = "mother", _("Mother")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        RELATIVE = "relative", _("Other relative")
+        ENTRUSTED = "entrusted", _("Entrusted caregiver")
+
+    child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="guardians")
+    name = models.CharField(_("name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
+    id_number = models.CharField(_("identity number"), max_length=18, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    is_migrant_worker = models.BooleanField(_("works away from home"), default=False)
+    work_place = models.CharField(_("where they work"), max_length=100, blank=True)
+    can_act_as_guardian = models.BooleanField(_("can act as guardian"), default=True)
+    history = HistoricalRecords()
+    objects = ListedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(relation__in=["father", "mother", "grandparent", "relative", "entrusted"]),
+                name="guardian_relation_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display()})"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class CategoryMembership(models.Model):
+    """A child belongs to a category from one date to another. Paid categories exclude each
+    other (one open paid membership per child, enforced by a partial unique index)."""
+
+    child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="memberships")
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    sub_category = models.CharField(_("sub-category"), max_length=50, blank=True)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
+    history = HistoricalRecords()
+    objects = ListedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("category membership")
+        verbose_name_plural = _("category memberships")
+        constraints = [
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="membership_category_valid"),
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="membership_dates_ordered"),
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(category__in=PAID_CATEGORIES, end_date__isnull=True),
+                name="membership_one_open_paid_category",
+            ),
+            models.UniqueConstraint(
+                fields=["child", "category"], condition=Q(end_date__isnull=True), name="membership_one_open_per_category"
+            ),
+        ]
+        indexes = [
+            # Dashboard counts by category at a date.
+            models.Index(fields=["category", "start_date", "end_date"], name="membership_category_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} – {self.get_category_display()}"
+
+
+class Draft(models.Model):
+    """A long form (the registration of a child with guardians) saved half-way by its author.
+    Only the author sees it; it is deleted when the form is finally submitted."""
+
+    class Kind(models.TextChoices):
+        CHILD_REGISTRATION = "child_registration", _("Child registration")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["child_registration"]), name="draft_kind_valid"),
+        ]
+        indexes = [
+            # The child director's worklist: "my drafts", newest first.
+            models.Index(fields=["user", "kind", "updated_at"], name="draft_user_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_kind_display()} {self.updated_at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """The one-time token of a submitted page form. A second submit of the same form (double
+    click, a retry on a patchy connection) finds the record the first one created."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32)
+    object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.token[:8]}…"

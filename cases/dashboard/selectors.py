@@ -1,0 +1,335 @@
+"""Dashboard figures for county, city and province officials (and anyone else, in their scope).
+
+Every figure is for one region in the user's subtree and one date:
+
+* children by category and sub-category: category memberships open on the date
+  (start_date <= date and (end_date null or >= date)), one per child and category;
+* monthly trend: the same count at the end of each of the last twelve months (the date itself
+  for the last point), and money paid per month by category (payouts of approved or exported
+  runs, by the child's village);
+* child directors: villages with an active child director (`Staff` position child_director,
+  `left_on` null, region = the village), the villages without one, the share of active child
+  directors with at least one training (current state, whatever the date);
+* institutions by kind (current state);
+* overdue checks: children whose stored `next_check_due` is before the date (the due date is
+  kept by cases/checks.py; before today this uses the current due dates);
+* calendar-quarter completion: cases.checks.check_quarter_completion for the quarter of the date;
+* applications pending on the date (submitted on or before it and not decided by then) and those
+  past their working-day limit (`due_on` before the date), by the child's village;
+* standards in force on the date with the change from a year before (benefits.standards).
+
+Counties and everything below them are computed live from the records (a county is small enough).
+A city or a province is the sum of its counties' figures, read from `DashboardSnapshot` rows that
+the nightly Celery task (cases/tasks_dashboard.py) refreshes; a missing row is computed on the
+spot and stored. The page says how fresh such figures are (`computed_at`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Count
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from cases.children.categories import PAID_CATEGORIES, Category
+from cases.dashboard.figures import (
+    LEVEL_BELOW,
+    SNAPSHOT_LEVELS,
+    Figures,
+    _live_figures,
+    _live_trend,
+    _subregions,
+    trend_points,
+    year_before,
+)
+from cases.dashboard.services import _snapshot_model, dashboard_snapshots_compute, dashboard_snapshots_compute_months
+from welfare.models import Region
+from welfare.roles import Role
+from welfare.scoping import in_scope
+
+
+def dashboard_region_get(*, user, code: str | None = None) -> Region:
+    """The region a dashboard is about: `code` if it lies in the user's subtree, else 404;
+    without a code the user's own region (an administrator: the first province)."""
+    code = (code or "").strip()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404
+    if not code:
+        if user.region_id and user.role != Role.INSTITUTION_STAFF:
+            region = user.region
+        else:
+            region = Region.objects.filter(level=Region.Level.PROVINCE).order_by("code").first()
+        if region is None or not in_scope(user, region):
+            raise Http404
+        return region
+    region = Region.objects.filter(code=code[:12]).first()
+    if region is None or not in_scope(user, region):
+        raise Http404
+    return region
+
+
+def dashboard_breadcrumbs(*, user, region: Region) -> list[dict]:
+    """The region's ancestors from the province down, each marked whether the user may open it."""
+    chain = sorted(region.ancestors(), key=lambda r: len(r.path))
+    return [{"region": r, "in_scope": in_scope(user, r)} for r in chain]
+
+
+def _snapshot_figures(region: Region, on: datetime.date) -> tuple[dict[str, Figures], datetime.datetime | None]:
+    """Figures of a county, city or province on a day from the rows of the regions one level
+    below it, with the time the oldest row was computed. When a row is missing, the region is
+    computed (set-wise) and stored."""
+    Snapshot = _snapshot_model()
+    parts = dict(Region.objects.filter(parent=region).values_list("id", "code"))
+
+    def read():
+        return list(
+            Snapshot.objects.filter(kind=Snapshot.Kind.DAY, on=on, region_id__in=list(parts)).values_list(
+                "region_id", "figures", "computed_at"
+            )
+        )
+
+    rows = read()
+    if len(rows) < len(parts):
+        dashboard_snapshots_compute(region=region, on=on)
+        rows = read()
+    out: dict[str, Figures] = {}
+    oldest = None
+    for rid, data, at in rows:
+        out[parts[rid]] = Figures.from_json(data)
+        oldest = at if oldest is None or at < oldest else oldest
+    return out, oldest
+
+
+def _snapshot_trend(region: Region, points: list[datetime.date], today_figures: Figures) -> list[Figures]:
+    Snapshot = _snapshot_model()
+    month_ends = points[:-1]
+
+    def read():
+        return dict(
+            Snapshot.objects.filter(kind=Snapshot.Kind.MONTH, on__in=month_ends, region=region).values_list(
+                "on", "figures"
+            )
+        )
+
+    rows = read()
+    if len(rows) < len(month_ends):
+        dashboard_snapshots_compute_months(region=region, month_ends=month_ends)
+        rows = read()
+    return [*(Figures.from_json(rows[d]) if d in rows else Figures() for d in month_ends), today_figures]
+
+
+def _link(names, **query) -> str:
+    """A link to the scoped list behind a number: the named page when it exists, with the
+    query parameters; the page's expected path otherwise."""
+    url = _link_base((names,) if isinstance(names, str) else tuple(names))
+    query = {k: v for k, v in query.items() if v not in (None, "")}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@functools.lru_cache(maxsize=64)
+def _link_base(names: tuple[str, ...]) -> str:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return names[-1] if names[-1].startswith("/") else "/"
+
+
+CHILD_LIST = ("cases:child_list", "cases:children", "/cases/children/")
+
+
+APPLICATION_LIST = ("cases:application_list", "cases:applications", "/cases/applications/")
+
+
+CHECK_LIST = ("cases:check_worklist", "cases:checks_worklist", "cases:check_list", "/cases/checks/")
+
+
+PAYOUT_RUN_LIST = ("benefits:payout_run_list", "benefits:payout_runs", "/benefits/payout-runs/")
+
+
+INSTITUTION_LIST = ("institutions:institution_list", "institutions:list", "/institutions/")
+
+
+STANDARD_LIST = ("benefits:standard_list", "benefits:standards", "/benefits/standards/")
+
+
+def children_link(region_code: str, category: str = "", sub_category: str = "", on: datetime.date | None = None) -> str:
+    today = timezone.localdate()
+    return _link(
+        CHILD_LIST,
+        region=region_code,
+        category=category,
+        sub_category=sub_category,
+        date=on.isoformat() if on and on != today else "",
+    )
+
+
+@dataclass
+class Dashboard:
+    region: Region
+    on: datetime.date
+    total: Figures
+    rows: list[tuple[Region, Figures]]
+    trend_points: list[datetime.date]
+    trend: list[Figures]
+    villages_without_director: list[Region]
+    villages_without_director_count: int
+    institutions: list[tuple[str, str, int]]
+    standards: list[dict]
+    computed_at: datetime.datetime | None  # None: live figures
+    level_below: str | None
+
+    def links(self) -> dict:
+        return {}
+
+
+def dashboard_summary(*, user, region: Region, on: datetime.date, with_trend: bool = True) -> Dashboard:
+    """Everything the dashboard page shows for `region` on `on`. 404 outside the user's scope."""
+    if not in_scope(user, region):
+        raise Http404
+    subregions = _subregions(region)
+    if region.level in SNAPSHOT_LEVELS:
+        by_key, computed_at = _snapshot_figures(region, on)
+    else:
+        by_key, computed_at = _live_figures(region, on, group="below" if region.level in LEVEL_BELOW else "self"), None
+    total = Figures()
+    for f in by_key.values():
+        total.add(f)
+    rows = [(r, by_key.get(r.code, Figures())) for r in subregions]
+    points = trend_points(on)
+    trend: list[Figures] = []
+    if with_trend:
+        if region.level in SNAPSHOT_LEVELS:
+            trend = _snapshot_trend(region, points, total)
+        else:
+            trend = _live_trend(region, points).get(region.code) or [Figures() for _p in points]
+    listed = region.level in (Region.Level.COUNTY, Region.Level.TOWNSHIP, Region.Level.VILLAGE)
+    without = list(dashboard_villages_without_director(user=user, region=region)[:50]) if listed else []
+    return Dashboard(
+        region=region,
+        on=on,
+        total=total,
+        rows=rows,
+        trend_points=points,
+        trend=trend,
+        villages_without_director=without,
+        villages_without_director_count=total.villages - total.villages_with_director,
+        institutions=dashboard_institutions_by_kind(user=user, region=region),
+        standards=dashboard_standards(user=user, region=region, on=on),
+        computed_at=computed_at,
+        level_below=LEVEL_BELOW.get(region.level),
+    )
+
+
+def dashboard_api_summary(*, user, region: Region, on: datetime.date) -> dict:
+    """The figures of GET /api/dashboard/summary/ (DESIGN.md), JSON-ready."""
+    d = dashboard_summary(user=user, region=region, on=on, with_trend=False)
+    t = d.total
+    return {
+        "region": region.code,
+        "region_name": region.name,
+        "level": region.level,
+        "date": on.isoformat(),
+        "children": t.children,
+        "children_by_category": {c: t.categories.get(c, 0) for c in Category.values},
+        "children_by_sub_category": {c: dict(sorted(s.items())) for c, s in sorted(t.sub_categories.items())},
+        "overdue_checks": t.overdue_checks,
+        "pending_applications": t.pending_applications,
+        "overdue_applications": t.overdue_applications,
+        "quarter_checks": {"children": t.quarter_total, "checked": t.quarter_checked},
+        "villages": t.villages,
+        "villages_with_child_director": t.villages_with_director,
+        "child_directors": t.directors,
+        "child_directors_trained": t.directors_trained,
+        "paid_in_month": {
+            c: {"count": t.paid_count[c], "amount": f"{t.paid_amount[c]:.2f}"} for c in sorted(t.paid_count)
+        },
+        "subregions": [
+            {
+                "region": r.code,
+                "name": r.name,
+                "children": f.children,
+                "children_by_category": {c: n for c, n in sorted(f.categories.items())},
+                "overdue_checks": f.overdue_checks,
+                "pending_applications": f.pending_applications,
+                "overdue_applications": f.overdue_applications,
+            }
+            for r, f in d.rows
+        ],
+        "computed_at": d.computed_at.isoformat() if d.computed_at else None,
+    }
+
+
+def dashboard_villages_without_director(*, user, region: Region) -> models.QuerySet[Region]:
+    """Villages in the region (and the user's scope) with no active child director."""
+    from institutions.models import Staff
+
+    if not in_scope(user, region):
+        raise Http404
+    villages = list(
+        Region.objects.filter(path__startswith=region.path, level=Region.Level.VILLAGE).values_list("id", flat=True)
+    )
+    # The directors of these villages by their region index (a join would scan every director).
+    covered = set(
+        Staff.objects.filter(
+            region_id__in=villages, position=Staff.Position.CHILD_DIRECTOR, left_on__isnull=True
+        ).values_list("region_id", flat=True)
+    )
+    return (
+        Region.objects.filter(id__in=[v for v in villages if v not in covered])
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def dashboard_institutions_by_kind(*, user, region: Region) -> list[tuple[str, str, int]]:
+    """(kind, label, count) of institutions in the region, every kind listed."""
+    from institutions.models import Institution
+
+    if not in_scope(user, region):
+        raise Http404
+    counts = dict(
+        Institution.objects.filter(region__path__startswith=region.path)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(k, str(label), counts.get(k, 0)) for k, label in Institution.Kind.choices]
+
+
+def dashboard_standards(*, user, region: Region, on: datetime.date) -> list[dict]:
+    """Per paid category: the standard in force for the region on the date (most specific
+    region on its path, "refers to" followed, minimums as a floor) and a year before."""
+    if not in_scope(user, region):
+        raise Http404
+    try:
+        from benefits.standards.resolve import StandardBook, path_codes
+    except ImportError:  # pragma: no cover
+        return []
+    before = year_before(on)
+    codes = path_codes(region.path)
+    now_book = StandardBook(on=on, paths=[region.path])
+    then_book = StandardBook(on=before, paths=[region.path])
+    out = []
+    for cat in PAID_CATEGORIES:
+        row: dict = {"category": cat, "label": str(Category(cat).label), "before_date": before}
+        for name, book in (("now", now_book), ("before", then_book)):
+            try:
+                resolved = book.resolve(codes, cat)
+            except Exception:  # no standard (or a cycle) on that date: shown as missing
+                resolved = None
+            row[name] = resolved
+            row[f"{name}_amount"] = resolved.amount if resolved else None
+        a, b = row["now_amount"], row["before_amount"]
+        row["change"] = (a - b) if a is not None and b is not None else None
+        row["change_percent"] = ((a - b) * 100 / b).quantize(Decimal("0.1")) if a is not None and b else None
+        out.append(row)
+    return out

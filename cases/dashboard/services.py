@@ -1,0 +1,102 @@
+"""Dashboard figures for county, city and province officials (and anyone else, in their scope).
+
+Every figure is for one region in the user's subtree and one date:
+
+* children by category and sub-category: category memberships open on the date
+  (start_date <= date and (end_date null or >= date)), one per child and category;
+* monthly trend: the same count at the end of each of the last twelve months (the date itself
+  for the last point), and money paid per month by category (payouts of approved or exported
+  runs, by the child's village);
+* child directors: villages with an active child director (`Staff` position child_director,
+  `left_on` null, region = the village), the villages without one, the share of active child
+  directors with at least one training (current state, whatever the date);
+* institutions by kind (current state);
+* overdue checks: children whose stored `next_check_due` is before the date (the due date is
+  kept by cases/checks.py; before today this uses the current due dates);
+* calendar-quarter completion: cases.checks.check_quarter_completion for the quarter of the date;
+* applications pending on the date (submitted on or before it and not decided by then) and those
+  past their working-day limit (`due_on` before the date), by the child's village;
+* standards in force on the date with the change from a year before (benefits.standards).
+
+Counties and everything below them are computed live from the records (a county is small enough).
+A city or a province is the sum of its counties' figures, read from `DashboardSnapshot` rows that
+the nightly Celery task (cases/tasks_dashboard.py) refreshes; a missing row is computed on the
+spot and stored. The page says how fresh such figures are (`computed_at`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.utils import timezone
+
+from cases.dashboard.figures import TREND_MONTHS, Figures, _live_figures, _live_trend, previous_month_ends
+from welfare.models import Region
+
+
+def _snapshot_model():
+    from cases.dashboard.models import DashboardSnapshot
+
+    return DashboardSnapshot
+
+
+def _store(kind: str, rows: list[tuple[int, datetime.date, Figures]]) -> None:
+    Snapshot = _snapshot_model()
+    now = timezone.now()
+    Snapshot.objects.bulk_create(
+        [Snapshot(region_id=rid, kind=kind, on=day, figures=f.to_json(), computed_at=now) for rid, day, f in rows],
+        update_conflicts=True,
+        unique_fields=["region", "kind", "on"],
+        update_fields=["figures", "computed_at"],
+        batch_size=500,
+    )
+
+
+def _rollup(region: Region, leaves: dict[str, Figures], leaf_level: str) -> dict[int, Figures]:
+    """Figures of the `leaf_level` regions under `region` added up into every region from the
+    leaf to `region` itself: {region id: figures}, leaves included."""
+    paths = list(Region.objects.filter(path__startswith=region.path, level=leaf_level).values_list("code", "path"))
+    start = len(region.ancestor_codes()) - 1
+    out: dict[str, Figures] = defaultdict(Figures)
+    for code, path in paths:
+        f = leaves.get(code) or Figures()
+        for ancestor in [c for c in path.split("/") if c][start:]:
+            out[ancestor].add(f)
+    ids = dict(Region.objects.filter(code__in=list(out)).values_list("code", "id"))
+    return {ids[code]: f for code, f in out.items() if code in ids}
+
+
+def dashboard_snapshots_compute(*, region: Region, on: datetime.date) -> None:
+    """The figures on a day of every township, county and city in `region` (a county, city or
+    province) and of the region itself, computed set-wise and stored (derived data, no rule)."""
+    Snapshot = _snapshot_model()
+    by_township = _live_figures(region, on, group=Region.Level.TOWNSHIP)
+    rows = _rollup(region, by_township, Region.Level.TOWNSHIP)
+    _store(Snapshot.Kind.DAY, [(rid, on, f) for rid, f in rows.items()])
+
+
+def dashboard_snapshots_compute_months(*, region: Region, month_ends: list[datetime.date]) -> None:
+    """Categories and payouts at several month ends of every county and city in `region` and of
+    the region itself, computed set-wise and stored."""
+    Snapshot = _snapshot_model()
+    group = Region.Level.COUNTY if region.level != Region.Level.COUNTY else "self"
+    series = _live_trend(region, month_ends, group=group)
+    rows: list[tuple[int, datetime.date, Figures]] = []
+    for i, day in enumerate(month_ends):
+        leaves = {code: figures[i] for code, figures in series.items()}
+        rows.extend((rid, day, f) for rid, f in _rollup(region, leaves, Region.Level.COUNTY).items())
+    _store(Snapshot.Kind.MONTH, rows)
+
+
+def dashboard_snapshots_refresh(*, on: datetime.date | None = None, region: Region | None = None) -> int:
+    """The scheduled job: the figures of every township, county, city and province for `on`
+    (today) and of every county, city and province at the last eleven month ends (recomputed,
+    so late corrections reach the trend), one province at a time. Returns the provinces done."""
+    on = on or timezone.localdate()
+    tops = [region] if region is not None else list(Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"))
+    month_ends = previous_month_ends(on, TREND_MONTHS - 1)
+    for top in tops:
+        dashboard_snapshots_compute(region=top, on=on)
+        dashboard_snapshots_compute_months(region=top, month_ends=month_ends)
+    return len(tops)

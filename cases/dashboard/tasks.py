@@ -1,0 +1,24 @@
+"""Nightly refresh of the county dashboard snapshots that city and province dashboards add up.
+
+Not picked up by `autodiscover_tasks` on its own (it looks for `tasks.py`): cases/tasks.py imports
+this module, or the beat entry names it in full.
+"""
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="cases.dashboard_snapshots_refresh",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def dashboard_snapshots_refresh_task(on: str | None = None) -> int:
+    """Every county's figures for today and the last eleven month ends (idempotent: upserts)."""
+    import datetime
+
+    from cases.dashboard.services import dashboard_snapshots_refresh
+
+    return dashboard_snapshots_refresh(on=datetime.date.fromisoformat(on) if on else None)

@@ -1,0 +1,345 @@
+"""Dashboard pages: figures for a region in scope on a date, drill-down, xlsx export of every table.
+Thin: the figures come from cases/dashboard.py."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.children.categories import PAID_CATEGORIES, Category
+from cases.dashboard import figures as dashboard_figures
+from cases.dashboard import selectors as dashboard_selectors
+from welfare.exports import export_rows
+from welfare.roles import Action, can
+
+
+def _level_label(level: str | None) -> str:
+    from welfare.models import Region
+
+    return str(dict(Region.Level.choices).get(level, "")) if level else ""
+
+
+def _params(request) -> tuple:
+    """(region, date) from the query string: 404 outside scope, ValueError on a bad date."""
+    on = dashboard_figures.parse_date(request.GET.get("date"))
+    region = dashboard_selectors.dashboard_region_get(user=request.user, code=request.GET.get("region"))
+    return region, on
+
+
+def _n(value) -> str:
+    """A count with thousands separators (cheaper than the humanize filter on a big page)."""
+    return f"{value:,}"
+
+
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f}%" if whole else "–"
+
+
+def _category_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
+    """Rows: each category with its count, then its sub-categories (if any besides blank)."""
+    rows = []
+    code = dash.region.code
+    for cat, label in Category.choices:
+        n = dash.total.categories.get(cat, 0)
+        subs = dash.total.sub_categories.get(cat, {})
+        rows.append(
+            {
+                "category": cat,
+                "label": str(label),
+                "count": n,
+                "shown": _n(n),
+                "paid": cat in PAID_CATEGORIES,
+                "link": dashboard_selectors.children_link(code, cat, on=dash.on),
+                "subs": [
+                    {"sub": s, "count": c, "shown": _n(c), "link": dashboard_selectors.children_link(code, cat, s, on=dash.on)}
+                    for s, c in sorted(subs.items())
+                    if s and c
+                ],
+            }
+        )
+    return rows
+
+
+def _subregion_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
+    rows: list[dict] = []
+    for region, f in dash.rows:
+        rows.append(
+            {
+                "region": region,
+                "drill": f"?region={region.code}&date={dash.on.isoformat()}",
+                "children": f.children,
+                "children_link": dashboard_selectors.children_link(region.code, on=dash.on),
+                "left_behind": f.categories.get(Category.LEFT_BEHIND, 0),
+                "left_behind_link": dashboard_selectors.children_link(region.code, Category.LEFT_BEHIND, on=dash.on),
+                "paid": sum(f.categories.get(c, 0) for c in PAID_CATEGORIES),
+                "overdue": f.overdue_checks,
+                "overdue_link": dashboard_selectors._link(dashboard_selectors.CHECK_LIST, region=region.code, state="overdue"),
+                "quarter_total": f.quarter_total,
+                "quarter_checked": f.quarter_checked,
+                "quarter_share": _pct(f.quarter_checked, f.quarter_total),
+                "villages": f.villages,
+                "without_director": f.villages - f.villages_with_director,
+                "directors": f.directors,
+                "trained_share": _pct(f.directors_trained, f.directors),
+                "pending": f.pending_applications,
+                "overdue_apps": f.overdue_applications,
+                "apps_link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, overdue="1"),
+                "paid_amount": f.paid_total,
+            }
+        )
+        row = rows[-1]
+        row["fmt"] = {
+            k: _n(row[k])
+            for k in (
+                "children",
+                "left_behind",
+                "overdue",
+                "quarter_checked",
+                "quarter_total",
+                "without_director",
+                "villages",
+                "overdue_apps",
+            )
+        }
+        row["fmt"]["paid_amount"] = _money(row["paid_amount"])
+    return rows
+
+
+def _trend_table(dash: dashboard_selectors.Dashboard) -> tuple[list[str], list[dict], list[str]]:
+    cats = [c for c in Category.values if any(f.categories.get(c) for f in dash.trend)]
+    paid_cats = [c for c in PAID_CATEGORIES if any(f.paid_count.get(c) for f in dash.trend)]
+    rows: list[dict] = []
+    for day, f in zip(dash.trend_points, dash.trend, strict=False):
+        rows.append(
+            {
+                "day": day,
+                "counts": [f.categories.get(c, 0) for c in cats],
+                "total": f.memberships_total,
+                "paid": [f.paid_amount.get(c, 0) for c in paid_cats],
+                "paid_total": f.paid_total,
+            }
+        )
+        row = rows[-1]
+        row.update(
+            counts_fmt=[_n(n) for n in row["counts"]],
+            total_fmt=_n(row["total"]),
+            paid_fmt=[_money(a) for a in row["paid"]],
+            paid_total_fmt=_money(row["paid_total"]),
+        )
+    return cats, rows, paid_cats
+
+
+def _chart_data(dash: dashboard_selectors.Dashboard, categories, subrows, trend_cats, trend_rows, paid_cats) -> dict:
+    labels = dict(Category.choices)
+    return {
+        "categories": {"labels": [r["label"] for r in categories], "values": [r["count"] for r in categories]},
+        "subregions": {
+            "labels": [r["region"].name for r in subrows],
+            "overdue": [r["overdue"] for r in subrows],
+            "quarter": [
+                round(r["quarter_checked"] * 100 / r["quarter_total"], 1) if r["quarter_total"] else 0 for r in subrows
+            ],
+            "children": [r["children"] for r in subrows],
+        },
+        "trend": {
+            "labels": [r["day"].strftime("%Y-%m") for r in trend_rows],
+            "series": [
+                {"name": str(labels[c]), "values": [r["counts"][i] for r in trend_rows]}
+                for i, c in enumerate(trend_cats)
+            ],
+        },
+        "payouts": {
+            "labels": [r["day"].strftime("%Y-%m") for r in trend_rows],
+            "series": [
+                {"name": str(labels[c]), "values": [float(r["paid"][i]) for r in trend_rows]}
+                for i, c in enumerate(paid_cats)
+            ],
+        },
+        "institutions": [{"name": label, "value": n} for _k, label, n in dash.institutions],
+        "texts": {"percent": _("Checked in the quarter (%)"), "overdue": _("Overdue checks"), "yuan": _("Yuan")},
+    }
+
+
+@login_required
+def dashboard_page(request):
+    try:
+        region, on = _params(request)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    dash = dashboard_selectors.dashboard_summary(user=request.user, region=region, on=on)
+    categories = _category_table(dash)
+    subrows = _subregion_table(dash)
+    trend_cats, trend_rows, paid_cats = _trend_table(dash)
+    labels = dict(Category.choices)
+    t = dash.total
+    shown = {name: _n(getattr(t, name)) for name in (*t.INT_FIELDS, "memberships_total")}
+    shown["villages_without_director"] = _n(dash.villages_without_director_count)
+    context = {
+        "t": shown,
+        "dash": dash,
+        "region": region,
+        "on": on,
+        "today": timezone.localdate(),
+        "breadcrumbs": dashboard_selectors.dashboard_breadcrumbs(user=request.user, region=region),
+        "level_below_label": _level_label(dash.level_below),
+        "categories": categories,
+        "subrows": subrows,
+        "trend_cats": [str(labels[c]) for c in trend_cats],
+        "trend_rows": trend_rows,
+        "paid_cats": [str(labels[c]) for c in paid_cats],
+        "chart_data": _chart_data(dash, categories, subrows, trend_cats, trend_rows, paid_cats),
+        "can_export": can(request.user, Action.EXPORT),
+        "quarter_share": _pct(t.quarter_checked, t.quarter_total),
+        "trained_share": _pct(t.directors_trained, t.directors),
+        "coverage_share": _pct(t.villages_with_director, t.villages),
+        "overdue_link": dashboard_selectors._link(dashboard_selectors.CHECK_LIST, region=region.code, state="overdue"),
+        "apps_link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, overdue="1"),
+        "pending_link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, status="pending"),
+        "children_link": dashboard_selectors.children_link(region.code, on=on),
+        "payouts_link": dashboard_selectors._link(dashboard_selectors.PAYOUT_RUN_LIST, region=region.code),
+        "institutions_link": dashboard_selectors._link(dashboard_selectors.INSTITUTION_LIST, region=region.code),
+        "standards_link": dashboard_selectors._link(dashboard_selectors.STANDARD_LIST, region=region.code),
+        "overdue_apps_by_category": [
+            {
+                "label": str(labels[c]),
+                "count": n,
+                "link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, category=c, overdue="1"),
+            }
+            for c, n in sorted(t.overdue_applications_by_category.items())
+        ],
+        "query": f"region={region.code}&date={on.isoformat()}",
+    }
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@login_required
+def villages_without_director_page(request):
+    try:
+        region, on = _params(request)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    qs = dashboard_selectors.dashboard_villages_without_director(user=request.user, region=region)
+    if request.GET.get("export") == "xlsx":
+        return export_rows(
+            user=request.user,
+            request=request,
+            rows=qs.iterator(),
+            columns=[
+                (_("Code"), lambda r: r.code),
+                (_("Village"), lambda r: r.name),
+                (_("Township"), lambda r: r.parent.name if r.parent else ""),
+            ],
+            filename="villages-without-child-director",
+            action="dashboard.export",
+            detail={"region": region.code, "table": "villages_without_director"},
+        )
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/villages.html",
+        {
+            "region": region,
+            "on": on,
+            "page": page,
+            "can_export": can(request.user, Action.EXPORT),
+            "breadcrumbs": dashboard_selectors.dashboard_breadcrumbs(user=request.user, region=region),
+        },
+    )
+
+
+def _nth(key: str, i: int):
+    return lambda r: r[key][i]
+
+
+EXPORT_TABLES = ("categories", "subregions", "trend", "payouts", "institutions", "standards", "applications")
+
+
+@login_required
+def dashboard_export(request, table: str):
+    """Any table of the dashboard as xlsx (the same figures the page shows)."""
+    if table not in EXPORT_TABLES:
+        raise Http404
+    try:
+        region, on = _params(request)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    dash = dashboard_selectors.dashboard_summary(user=request.user, region=region, on=on, with_trend=table in ("trend", "payouts"))
+    labels = dict(Category.choices)
+    rows: list
+    columns: list
+    if table == "categories":
+        rows = []
+        for r in _category_table(dash):
+            rows.append((r["label"], "", r["count"]))
+            rows.extend((r["label"], s["sub"], s["count"]) for s in r["subs"])
+        columns = [
+            (_("Category"), lambda r: r[0]),
+            (_("Sub-category"), lambda r: r[1]),
+            (_("Children"), lambda r: r[2]),
+        ]
+    elif table == "subregions":
+        rows = _subregion_table(dash)
+        columns = [
+            (_("Code"), lambda r: r["region"].code),
+            (_("Region"), lambda r: r["region"].name),
+            (_("Children"), lambda r: r["children"]),
+            (_("Left-behind"), lambda r: r["left_behind"]),
+            (_("In paid categories"), lambda r: r["paid"]),
+            (_("Overdue checks"), lambda r: r["overdue"]),
+            (_("Left-behind children this quarter"), lambda r: r["quarter_total"]),
+            (_("Checked this quarter"), lambda r: r["quarter_checked"]),
+            (_("Villages"), lambda r: r["villages"]),
+            (_("Villages without a child director"), lambda r: r["without_director"]),
+            (_("Child directors"), lambda r: r["directors"]),
+            (_("Applications pending"), lambda r: r["pending"]),
+            (_("Applications past their limit"), lambda r: r["overdue_apps"]),
+            (_("Paid in the month (yuan)"), lambda r: r["paid_amount"]),
+        ]
+    elif table in ("trend", "payouts"):
+        cats, trend_rows, paid_cats = _trend_table(dash)
+        rows = trend_rows
+        columns = [(_("Month"), lambda r: r["day"].isoformat())]
+        if table == "trend":
+            columns += [(str(labels[c]), _nth("counts", i)) for i, c in enumerate(cats)]
+            columns.append((_("Total"), lambda r: r["total"]))
+        else:
+            columns += [(str(labels[c]), _nth("paid", i)) for i, c in enumerate(paid_cats)]
+            columns.append((_("Total"), lambda r: r["paid_total"]))
+    elif table == "institutions":
+        rows = dash.institutions
+        columns = [(_("Kind"), lambda r: r[1]), (_("Institutions"), lambda r: r[2])]
+    elif table == "standards":
+        rows = dash.standards
+        columns = [
+            (_("Category"), lambda r: r["label"]),
+            (_("Monthly amount"), lambda r: r["now_amount"]),
+            (_("Set by"), lambda r: str(r["now"].standard.region.name) if r["now"] else ""),
+            (_("Effective from"), lambda r: r["now"].standard.effective_from.isoformat() if r["now"] else ""),
+            (_("A year before"), lambda r: r["before_amount"]),
+            (_("Change"), lambda r: r["change"]),
+            (_("Change (%)"), lambda r: r["change_percent"]),
+        ]
+    else:  # applications
+        rows = [
+            (_("Pending"), dash.total.pending_applications),
+            (_("Past their limit"), dash.total.overdue_applications),
+            *[(str(labels[c]), n) for c, n in sorted(dash.total.overdue_applications_by_category.items())],
+        ]
+        columns = [(_("Applications"), lambda r: str(r[0])), (_("Count"), lambda r: r[1])]
+    return export_rows(
+        user=request.user,
+        request=request,
+        rows=rows,
+        columns=columns,
+        filename=f"dashboard-{table}-{region.code}-{on.isoformat()}",
+        action="dashboard.export",
+        detail={"region": region.code, "date": on.isoformat(), "table": table},
+    )
