@@ -341,7 +341,7 @@ def test_refusals_are_answered_in_chinese_by_default(county_official, receiving,
 
 
 def test_the_schema_has_the_transfers_interface_of_the_design():
-    from tests.api.test_contract import generated_schema
+    from tests.welfare.test_api_contract import generated_schema
 
     schema = generated_schema()
     paths = schema["paths"]

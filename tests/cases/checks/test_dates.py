@@ -6,7 +6,7 @@ from django.db.models import F
 from cases.checks.dates import AddMonths, add_months, check_state_for
 from cases.checks.services import check_record, checks_states_update
 from cases.children.models import Child
-from tests.checks.conftest import at
+from tests.cases.checks.conftest import at
 from tests.factories import ChildFactory
 
 D = datetime.date

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from cases.checks.models import Check
 from cases.checks.services import check_record
-from tests.checks.conftest import at
+from tests.cases.checks.conftest import at
 from tests.factories import UserFactory
 from welfare.roles import Role
 
