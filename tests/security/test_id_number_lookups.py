@@ -20,9 +20,9 @@ from cases.applications.models import Application
 from cases.children.models import Child
 from cases.roster.services import roster_import
 from tests.benefits.helpers import enrolled_child
+from tests.cases.children.test_views import registration
 from tests.cases.roster.test_services import row, xlsx
 from tests.factories import ChildFactory, UserFactory, id_number_for
-from tests.cases.children.test_views import registration
 from welfare.idnumber import mask_id_number
 from welfare.models import AuditLog
 from welfare.roles import Role
