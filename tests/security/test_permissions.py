@@ -11,17 +11,16 @@ from welfare.security import permission_matrix_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Modules that change data (services). New ones are picked up by name.
+# Modules that change data (services): every sub-domain's services.py is picked up by name.
 SERVICE_MODULES = sorted(
     {
         p
         for pattern in (
             "*/services.py",
-            "*/services_*.py",
-            "cases/applications.py",
-            "cases/checks.py",
-            "cases/reveal.py",
-            "cases/imports.py",
+            "*/*/services.py",
+            "cases/checks/notifications.py",
+            "cases/children/reveal.py",
+            "welfare/notifications.py",
         )
         for p in ROOT.glob(pattern)
     }
@@ -33,8 +32,8 @@ OWN_THINGS = {"draft_save", "draft_delete", "form_submission_once", "notificatio
 # Called only by checked services or by trusted code (management commands, seed_demo; `by` is
 # None there). A page or API calling them directly must check ADMINISTER / ENROLL first.
 INTERNAL = {
-    "enrollment_open",  # benefits/services.py: callers (application approval, enrollment APIs) check
-    "roster_validate",  # cases/imports.py: reads and validates only; roster_import checks IMPORT
+    "enrollment_open",  # benefits/enrollments/services.py: callers (application approval, enrollment APIs) check
+    "roster_validate",  # cases/roster/services.py: reads and validates only; roster_import checks IMPORT
     "region_import",  # welfare/services.py: import_regions command and seed_demo
     "region_import_csv",
     "user_provision",  # create_user command and seed_demo
