@@ -1,3 +1,6 @@
+"""The cases app: its signals tell the child list API's cache of every write of a child, guardian,
+category membership or region."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
@@ -35,8 +38,8 @@ class CasesConfig(AppConfig):
         from cases.children.models import CategoryMembership, Child, Guardian
         from welfare.models import Region
 
-        # The child list API's cache (cases.list_cache) learns of every single write here;
-        # set-wise writes go through cases.models.ListedQuerySet.
+        # The child list API's cache (cases.children.list_cache) learns of every single write here;
+        # set-wise writes go through cases.children.models.ListedQuerySet.
         for signal in (post_save, post_delete):
             signal.connect(_child_written, sender=Child, dispatch_uid=f"list_cache_child_{signal is post_save}")
             signal.connect(_region_written, sender=Region, dispatch_uid=f"list_cache_region_{signal is post_save}")

@@ -1,7 +1,6 @@
-"""Admin for children and their records. Reads go through cases.selectors (region scoping),
-writes of children, guardians and memberships through cases.services (the same rules as the
-pages and the API). Applications and checks are read-only here: their workflow (routing,
-time limits, due dates) lives on their own pages."""
+"""Admin of recognition applications: scoped, with a filter for those past their time limit.
+Review and approval of the selected applications call the services; rejection needs a reason
+per child, so it stays on the application page."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied

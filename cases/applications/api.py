@@ -1,6 +1,6 @@
-"""API resources of allowances (registered by welfare/api_urls.py): standards (with `raise`),
-applications (with `review`, `approve`, `reject`), enrollments, payout runs (with `approve`,
-`export`) and payouts. Thin: reads through selectors, writes through services."""
+"""The `applications` API resource (registered by welfare/api_urls.py): filing, by a child in
+scope or by a full identity number, and the actions `review`, `approve` and `reject`. Thin:
+reads through cases.applications.selectors, writes through cases.applications.services."""
 
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _

@@ -1,4 +1,4 @@
-"""Children, guardians, category memberships, recognition applications and checks."""
+"""Recognition applications (认定)."""
 
 from django.conf import settings
 from django.db import models

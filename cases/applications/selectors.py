@@ -1,4 +1,5 @@
-"""Reads of children and their records, always scoped to the user's region."""
+"""Reads of recognition applications, always scoped to the user's region: lists, the township
+and county queues, those past their time limit, and the children one may file for."""
 
 import datetime
 

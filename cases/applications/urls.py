@@ -1,4 +1,4 @@
-"""cases.applications.services.urls"""
+"""Pages of the recognition workflow, under /cases/applications/ (namespace `cases`)."""
 
 from django.urls import path
 

@@ -89,7 +89,7 @@ def application_new(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "child"}
         try:
-            if child is None:  # by identity number: a lookup (cases.lookups)
+            if child is None:  # by identity number: a lookup (cases.children.lookups)
                 id_number_lookup(
                     by=request.user, id_number=data.get("child_id_number"), purpose="application", ip_address=client_ip(request)
                 )

@@ -1,7 +1,5 @@
-"""Admin for children and their records. Reads go through cases.selectors (region scoping),
-writes of children, guardians and memberships through cases.services (the same rules as the
-pages and the API). Applications and checks are read-only here: their workflow (routing,
-time limits, due dates) lives on their own pages."""
+"""Admin of checks (home visits): read-only and scoped. Checks are recorded on the check pages,
+which keep the child's due date right."""
 
 from django.contrib import admin
 

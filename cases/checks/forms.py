@@ -1,4 +1,5 @@
-"""Forms of the check pages: they parse input; the rules live in cases/checks.py."""
+"""Forms of the check pages (a check, a campaign, a quarter): they parse input; the rules live in
+cases/checks/services.py."""
 
 from django import forms
 from django.utils import timezone

@@ -1,4 +1,4 @@
-"""Children, guardians, category memberships, recognition applications and checks."""
+"""Checks (home visits) of children and one-off check campaigns."""
 
 from django.conf import settings
 from django.db import models
@@ -47,7 +47,7 @@ class Check(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
-    # Not a column: True on the check that cases.checks.check_record answers a repeated request with.
+    # Not a column: True on the check that cases.checks.services.check_record answers a repeated request with.
     is_repeat = False
 
     class Meta:

@@ -1,4 +1,7 @@
-"""Reads of children and their records, always scoped to the user's region."""
+"""Reads of checks and the children they concern, always scoped to the user's region: worklists,
+overdue and due-soon children by village, quarter completion, campaigns and their progress, the
+per-village lists the daily job notifies about, and the child, checker and campaign a new check
+refers to."""
 
 from __future__ import annotations
 

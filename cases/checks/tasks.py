@@ -1,4 +1,4 @@
-"""Celery tasks of the cases app: thin wrappers around services."""
+"""Celery task of the daily check job: a thin wrapper around `checks_flag_overdue`."""
 
 import datetime
 

@@ -1,7 +1,7 @@
-"""Admin for children and their records. Reads go through cases.selectors (region scoping),
-writes of children, guardians and memberships through cases.services (the same rules as the
-pages and the API). Applications and checks are read-only here: their workflow (routing,
-time limits, due dates) lives on their own pages."""
+"""Admin of children, guardians and category memberships. Reads go through
+cases.children.selectors (region scoping); writes of children, guardians and memberships through
+cases.children.services (the same rules as the pages and the API). A child's checks are shown
+read-only: they are recorded on the check pages."""
 
 from django import forms
 from django.contrib import admin
@@ -110,14 +110,14 @@ class GuardianInlineForm(forms.ModelForm):
 class GuardianInline(PersonFieldsAdminMixin, ScopedInlineMixin, admin.TabularInline):
     model = Guardian
     form = GuardianInlineForm
-    add_permission = Action.CREATE  # as cases.services.guardian_add
+    add_permission = Action.CREATE  # as cases.children.services.guardian_add
     extra = 0
     fields = ("name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
 
 
 class MembershipFormSet(BaseInlineFormSet):
     """The paid categories exclude each other and a category is open once: the rule of
-    cases.services.membership_start, checked over the whole set before anything is saved."""
+    cases.children.services.membership_start, checked over the whole set before anything is saved."""
 
     def clean(self):
         super().clean()
@@ -203,7 +203,7 @@ CHILD_FIELDS = (
 
 
 class ChildAdminForm(forms.ModelForm):
-    """Identity rules of cases.services (check character, birth date, sex, national uniqueness)
+    """Identity rules of cases.children.services (check character, birth date, sex, national uniqueness)
     run in `clean` so a bad number is an error beside the field, never a failed save."""
 
     user = None  # set by ChildAdmin.get_form
@@ -213,7 +213,7 @@ class ChildAdminForm(forms.ModelForm):
         fields = CHILD_FIELDS
 
     # On the add form only (ChildAdmin.get_fieldsets): a child without an identity number alike
-    # one recorded is registered only when ticked (cases.services.child_possible_duplicates).
+    # one recorded is registered only when ticked (cases.children.services.child_possible_duplicates).
     confirm_duplicate = forms.BooleanField(label=_("This is another child: register them anyway"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -349,7 +349,7 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None and may_reveal_id_numbers(request):
-            # Showing full numbers on the record's own page is a logged reveal (cases.reveal),
+            # Showing full numbers on the record's own page is a logged reveal (cases.children.reveal),
             # the child's and those of the guardians listed with it.
             ip = client_ip(request)
             if obj.id_number:

@@ -1,5 +1,6 @@
-"""API resources of the cases app: children, guardians and simple reports (registered by
-welfare/api_urls.py). Thin: reads through cases.selectors, writes through cases.services."""
+"""API resources of children: children (search, export, revealing a full identity number),
+guardians and simple reports (registered by welfare/api_urls.py). Thin: reads through
+cases.children.selectors, writes through cases.children.services."""
 
 import datetime
 
@@ -296,7 +297,7 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         )
 
     def get_list_queryset(self):
-        """The children the list pages through (ids only: see cases/api_child_list.py)."""
+        """The children the list pages through (ids only: see cases/children/listing.py)."""
         return selectors.child_list(user=self.request.user)
 
     def handle_exception(self, exc):
@@ -351,7 +352,7 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
     @action(detail=False, methods=["post"], url_path="search", pagination_class=None, filterset_class=None)
     def search(self, request, *args, **kwargs):
         """The list's `q` by POST, 50 a page: a full identity number is searched here, never in a
-        URL. A full number is a lookup (cases.lookups: counted per user, logged when it names a
+        URL. A full number is a lookup (cases.children.lookups: counted per user, logged when it names a
         child outside the caller's area); the answer holds children in scope only."""
         data = ChildSearchSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -15,7 +15,7 @@ So a page computed from data older than a committed change always carries a toke
 already replaced.
 
 Writes are caught in one place each: model saves and deletes by signals (cases.apps), set-wise
-writes by the models' queryset (cases.models.ListedQuerySet). Code that writes these tables with
+writes by the models' queryset (cases.children.models.ListedQuerySet). Code that writes these tables with
 raw SQL must call `children_changed()` itself.
 
 If the cache is unreachable, lists are answered without it and writes succeed (logged); pages

@@ -1,6 +1,6 @@
 """`GET /api/children/`: the list of children, 50 a page, built for many concurrent readers.
 
-Same output as `ChildSerializer` (tests/api/test_child_list_cache.py compares them), produced
+Same output as `ChildSerializer` (tests/cases/children/test_listing.py compares them), produced
 without model instances or serializer fields:
 
 1. the page's ids from the scoped, filtered queryset (read from the (region, id) index alone);
@@ -9,7 +9,7 @@ without model instances or serializer fields:
    (child_rows);
 3. plain dicts in the serializer's field order.
 
-Pages are cached under the data versions of the caller's scope (cases.list_cache): a page is
+Pages are cached under the data versions of the caller's scope (cases.children.list_cache): a page is
 served again only while nothing beneath the scope has changed. So is a list's ordered id list
 (up to ID_LIST_LIMIT ids; beyond that its count), so that a page not yet cached costs one query.
 """

@@ -15,8 +15,8 @@ application by number (API and page), searching (API and page) — calls `id_num
   own transaction, so it stays when the service then refuses the request.
 
 What the answers may say about a child outside the caller's area (its county at most) is
-decided by the services (cases.services, cases.applications, cases.imports); see
-docs/SECURITY.md, "Lookups by identity number".
+decided by the services (cases.children.services, cases.applications.services,
+cases.roster.services); see docs/SECURITY.md, "Lookups by identity number".
 """
 
 import math

@@ -1,4 +1,5 @@
-"""Children, guardians, category memberships, recognition applications and checks."""
+"""Children, guardians and category memberships, and what the page forms keep: drafts of a long
+form and the one-time tokens of submitted forms."""
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,7 @@ from welfare.idnumber import mask_id_number
 
 class ListedQuerySet(models.QuerySet):
     """The queryset of the tables behind the child list API (children, guardians, memberships):
-    its set-wise writes retire every cached list page (cases.list_cache), since they do not say
+    its set-wise writes retire every cached list page (cases.children.list_cache), since they do not say
     which regions they touched. Single saves and deletes are caught by signals (cases.apps)."""
 
     def update(self, **kwargs) -> int:

@@ -1,8 +1,5 @@
-"""django-import-export resources for the admin: the roster import (delegating to the bulk
-service in cases/imports.py, so the admin and the import page follow the same rules) and a
-children export with masked identity numbers.
-
-Wiring in the admin (cases/admin.py): `class ChildAdmin(RosterImportAdminMixin, ...)`."""
+"""django-import-export resources of the admin's child export: every cell spreadsheet-safe,
+identity numbers masked. The roster import resource is in cases/roster/resources.py."""
 
 from import_export import fields, resources
 

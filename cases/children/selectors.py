@@ -1,4 +1,4 @@
-"""Reads of children and their records, always scoped to the user's region."""
+"""Reads of children, guardians and category memberships, always scoped to the user's region."""
 
 from django.db import models
 from django.db.models import Q
@@ -25,7 +25,7 @@ def child_visible(*, user, child_id) -> bool:
 
 def child_search(*, user, query: str = "") -> models.QuerySet[Child]:
     """Find children by name, identity number (full or its last digits) or a guardian's name.
-    A full number is a lookup: the API and the pages count and log it (cases.lookups) first."""
+    A full number is a lookup: the API and the pages count and log it (cases.children.lookups) first."""
     qs = child_list(user=user)
     query = (query or "").strip()
     if query:

@@ -1,5 +1,6 @@
-"""Page action: reveal one full identity number (POST only, so the number never sits in a URL,
-and the answer is not cached)."""
+"""Pages of children: find, register (with drafts), one child, edit, guardians, categories, the
+worklist and the review queue, and revealing a full identity number (POST only, so the number
+never sits in a URL, and the answer is not cached). Thin: selectors read, services write."""
 
 import datetime
 import secrets
@@ -156,7 +157,7 @@ def returned_list(user):
 
 
 def lookup_throttled_page(request, exc: IdNumberLookupThrottled):
-    """Too many lookups by identity number (cases.lookups): 429, as the API answers."""
+    """Too many lookups by identity number (cases.children.lookups): 429, as the API answers."""
     response = render(request, "cases/lookup_throttled.html", {"message": exc.detail}, status=429)
     response["Retry-After"] = str(exc.wait)
     return response

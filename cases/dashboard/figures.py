@@ -1,6 +1,5 @@
-"""Dashboard figures for county, city and province officials (and anyone else, in their scope).
-
-Every figure is for one region in the user's subtree and one date:
+"""Dashboard figures computed live from the records, for one region in the user's subtree and one
+date, and the date helpers the dashboard shares (month ends, trend points, `parse_date`).
 
 * children by category and sub-category: category memberships open on the date
   (start_date <= date and (end_date null or >= date)), one per child and category;
@@ -10,19 +9,16 @@ Every figure is for one region in the user's subtree and one date:
 * child directors: villages with an active child director (`Staff` position child_director,
   `left_on` null, region = the village), the villages without one, the share of active child
   directors with at least one training (current state, whatever the date);
-* institutions by kind (current state);
 * overdue checks: children whose stored `next_check_due` is before the date (the due date is
-  kept by cases/checks.py; before today this uses the current due dates);
-* calendar-quarter completion: cases.checks.check_quarter_completion for the quarter of the date;
+  kept by cases/checks/services.py; before today this uses the current due dates);
+* calendar-quarter completion: cases.checks.selectors.check_quarter_completion for the quarter
+  of the date;
 * applications pending on the date (submitted on or before it and not decided by then) and those
-  past their working-day limit (`due_on` before the date), by the child's village;
-* standards in force on the date with the change from a year before (benefits.standards).
+  past their working-day limit (`due_on` before the date), by the child's village.
 
-Counties and everything below them are computed live from the records (a county is small enough).
-A city or a province is the sum of its counties' figures, read from `DashboardSnapshot` rows that
-the nightly Celery task (cases/tasks_dashboard.py) refreshes; a missing row is computed on the
-spot and stored. The page says how fresh such figures are (`computed_at`).
-"""
+Institutions by kind and the standards in force are read by cases/dashboard/selectors.py.
+Counties and everything below them are computed here; a city or a province adds up its counties'
+snapshots (cases/dashboard/services.py, refreshed nightly by cases/dashboard/tasks.py)."""
 
 from __future__ import annotations
 
@@ -331,7 +327,7 @@ def _live_figures(region: Region, on: datetime.date, *, group: str = "below") ->
 def _quarter_children(path: str, on: datetime.date) -> models.QuerySet[Child]:
     """Left-behind children of the subtree whose membership overlaps the calendar quarter of
     `on`, annotated `was_checked` (a check in that quarter): the definition of
-    cases.checks.check_quarter_completion, made groupable."""
+    cases.checks.selectors.check_quarter_completion, made groupable."""
     first_month = 3 * ((on.month - 1) // 3) + 1
     start = datetime.date(on.year, first_month, 1)
     end = month_end(datetime.date(on.year, first_month + 2, 1))

@@ -1,4 +1,4 @@
-"""Children, guardians, category memberships, recognition applications and checks."""
+"""Stored dashboard figures (snapshots) that city and province dashboards add up."""
 
 from django.db import models
 from django.db.models import Q
@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 class DashboardSnapshot(models.Model):
     """Dashboard figures of one township or county on one day (`day`), or of one county at the
-    end of one month (`month`: categories and money paid only), computed by cases/dashboard.py.
-    County, city and province dashboards add these rows up; the task in cases/tasks_dashboard.py
+    end of one month (`month`: categories and money paid only), computed by cases/dashboard/services.py.
+    County, city and province dashboards add these rows up; the task in cases/dashboard/tasks.py
     refreshes them and the page shows `computed_at`. Derived data: safe to delete, recomputed
     on demand."""
 

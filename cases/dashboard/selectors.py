@@ -1,28 +1,7 @@
-"""Dashboard figures for county, city and province officials (and anyone else, in their scope).
-
-Every figure is for one region in the user's subtree and one date:
-
-* children by category and sub-category: category memberships open on the date
-  (start_date <= date and (end_date null or >= date)), one per child and category;
-* monthly trend: the same count at the end of each of the last twelve months (the date itself
-  for the last point), and money paid per month by category (payouts of approved or exported
-  runs, by the child's village);
-* child directors: villages with an active child director (`Staff` position child_director,
-  `left_on` null, region = the village), the villages without one, the share of active child
-  directors with at least one training (current state, whatever the date);
-* institutions by kind (current state);
-* overdue checks: children whose stored `next_check_due` is before the date (the due date is
-  kept by cases/checks.py; before today this uses the current due dates);
-* calendar-quarter completion: cases.checks.check_quarter_completion for the quarter of the date;
-* applications pending on the date (submitted on or before it and not decided by then) and those
-  past their working-day limit (`due_on` before the date), by the child's village;
-* standards in force on the date with the change from a year before (benefits.standards).
-
-Counties and everything below them are computed live from the records (a county is small enough).
-A city or a province is the sum of its counties' figures, read from `DashboardSnapshot` rows that
-the nightly Celery task (cases/tasks_dashboard.py) refreshes; a missing row is computed on the
-spot and stored. The page says how fresh such figures are (`computed_at`).
-"""
+"""Reads of the dashboard: the region in the user's scope, everything the page and
+`GET /api/dashboard/summary/` show, and the link from each number to the scoped list behind it.
+A county and what lies below it are computed live (figures.py); a city or a province adds up its
+counties' snapshots (services.py), computing a missing one on the spot."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """Nightly refresh of the county dashboard snapshots that city and province dashboards add up.
 
-Not picked up by `autodiscover_tasks` on its own (it looks for `tasks.py`): cases/tasks.py imports
-this module, or the beat entry names it in full.
-"""
+Celery's autodiscovery imports `cases.tasks` only: cases/tasks.py imports this module."""
 
 from celery import shared_task
 from django.db import OperationalError

@@ -1,5 +1,5 @@
 """Dashboard pages: figures for a region in scope on a date, drill-down, xlsx export of every table.
-Thin: the figures come from cases/dashboard.py."""
+Thin: the figures come from cases/dashboard/selectors.py."""
 
 from __future__ import annotations
 

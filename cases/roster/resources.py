@@ -1,8 +1,8 @@
 """django-import-export resources for the admin: the roster import (delegating to the bulk
-service in cases/imports.py, so the admin and the import page follow the same rules) and a
-children export with masked identity numbers.
+service in cases/roster/services.py, so the admin and the import page follow the same rules) and
+a mixin that adds it, with the masked children export, to an admin.
 
-Wiring in the admin (cases/admin.py): `class ChildAdmin(RosterImportAdminMixin, ...)`."""
+Wiring in the admin (cases/children/admin.py): `class ChildAdmin(RosterImportAdminMixin, ...)`."""
 
 from django.core.exceptions import ValidationError
 from import_export import resources

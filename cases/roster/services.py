@@ -724,7 +724,7 @@ def _insert(model, rows: list[dict[str, Any]], *, by, now: datetime.datetime) ->
         with raw.copy(f"COPY {quote(history._meta.db_table)} ({history_columns}) FROM STDIN") as copy:
             for values in merged:
                 copy.write_row([values[name] for name in history_names])
-    children_changed(None)  # COPY bypasses the ORM: retire the cached child lists (cases.list_cache)
+    children_changed(None)  # COPY bypasses the ORM: retire the cached child lists (cases.children.list_cache)
     return ids
 
 

@@ -1,6 +1,6 @@
 """The roster import page for county officials: download the template, upload, see the dry run
-(every row's errors), then confirm to write everything (or nothing). Thin: cases.imports does
-the work."""
+(every row's errors), then confirm to write everything (or nothing). Thin: cases/roster/services.py
+does the work."""
 
 import secrets
 import tempfile
