@@ -1,3 +1,6 @@
+"""The benefits app: after `migrate`, the beat entry of the monthly payout runs and the payout
+run's PostgreSQL design (benefits/payouts/schema.py)."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _

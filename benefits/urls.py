@@ -1,3 +1,6 @@
+"""Pages of allowances, under /benefits/ (namespace `benefits`): standards, payout runs,
+enrollments and transfers between counties."""
+
 from django.urls import path
 
 from benefits.enrollments import views as enrollments_views

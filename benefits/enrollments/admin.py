@@ -1,5 +1,5 @@
-"""Admin of allowances: scoped like every page; writes go through the services (standards are
-added as new versions, never edited; runs are approved by an action that calls the service)."""
+"""Admin of enrollments and transfers between counties: scoped and read-only (enrollments are
+opened by approvals and ended on their page; transfers are decided on the transfer pages)."""
 
 from django.contrib import admin
 

@@ -1,6 +1,6 @@
-"""API resources of allowances (registered by welfare/api_urls.py): standards (with `raise`),
-applications (with `review`, `approve`, `reject`), enrollments, payout runs (with `approve`,
-`export`) and payouts. Thin: reads through selectors, writes through services."""
+"""API resources of enrollments (with `end` and `move`) and of transfers between counties (with
+`accept` and `refuse`), registered by welfare/api_urls.py. Thin: reads through selectors, writes
+through services."""
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view

@@ -1,4 +1,4 @@
-"""Forms of the allowance pages: they parse input; services decide."""
+"""Forms of the enrollment and transfer pages: they parse input; services decide."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

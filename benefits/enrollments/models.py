@@ -1,4 +1,5 @@
-"""Allowance standards and enrollments (their rules live in benefits/services.py)."""
+"""Enrollments in a paid category and transfers of an allowance between counties (their rules live
+in benefits/enrollments/services.py)."""
 
 from django.conf import settings
 from django.db import models
@@ -64,7 +65,7 @@ class Enrollment(models.Model):
 class Transfer(models.Model):
     """A child's allowance moving to another county (跨县转移): asked by the paying (sending) county,
     accepted or refused by the receiving county. Nothing moves before acceptance; on acceptance
-    (benefits.services.transfer_accept) the sending enrollment ends with the month before
+    (benefits.enrollments.services.transfer_accept) the sending enrollment ends with the month before
     `effective_month`, a new one in the receiving county starts at it, and the child's record moves
     to `region`, a village of the receiving county."""
 

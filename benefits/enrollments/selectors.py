@@ -1,4 +1,4 @@
-"""Reads of standards, enrollments, payout runs, payouts and adjustments, scoped to the user."""
+"""Reads of enrollments and transfers between counties, scoped to the user."""
 
 from django.db import models
 from django.db.models import Q

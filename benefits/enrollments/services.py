@@ -1,5 +1,6 @@
-"""Writes of allowance standards, enrollments, payout runs and adjustments: the only place
-their rules live. Views, API, admin, commands and Celery tasks call these."""
+"""Writes of enrollments and transfers: enrolling a child (on approval, or a caseload recognised
+before the system existed), ending an enrollment, its bank account, and moving a child's
+allowance to another county (request, accept, refuse). The only place their rules live."""
 
 import datetime
 

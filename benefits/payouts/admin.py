@@ -1,5 +1,5 @@
-"""Admin of allowances: scoped like every page; writes go through the services (standards are
-added as new versions, never edited; runs are approved by an action that calls the service)."""
+"""Admin of payout runs, payouts and adjustments: scoped; runs are approved or computed again by
+actions that call the services, payouts and adjustments are read-only."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,5 @@
-"""Allowance standards and enrollments (their rules live in benefits/services.py)."""
+"""Payout runs, payouts and adjustments (their rules live in benefits/payouts/services.py, what
+only PostgreSQL holds in benefits/payouts/schema.py)."""
 
 import datetime
 
@@ -80,7 +81,7 @@ class PayoutRun(models.Model):
 # two: the days from PAYOUT_EPOCH to the month's first day above bit 34, the child's id below it.
 # Month-major, so a month's rows sit together at the right-hand end of the primary key and the run
 # never touches earlier months' index pages; smaller than 2**53, so exact in JavaScript. On
-# PostgreSQL a CHECK constraint holds every row to it (benefits/schema.py).
+# PostgreSQL a CHECK constraint holds every row to it (benefits/payouts/schema.py).
 PAYOUT_EPOCH = datetime.date(2000, 1, 1)
 
 
@@ -109,7 +110,7 @@ class Payout(models.Model):
     An append-only ledger of about a million rows a month, written by one INSERT … SELECT per
     county and category from existing enrollment rows. Double payment is prevented by the database:
     the primary key is the child and month (payout_id), which a CHECK constraint binds to the
-    `child` and `month` columns (PostgreSQL, benefits/schema.py). The foreign keys are PROTECT in
+    `child` and `month` columns (PostgreSQL, benefits/payouts/schema.py). The foreign keys are PROTECT in
     Django but carry no per-row database trigger (db_constraint=False): their referenced rows are
     never deleted, the insert takes every key from the row it references, and the triggers cost
     more than the insert itself (measured: COMMIT of a 10,000-row county 0.94 s with them, 0.01 s
@@ -119,7 +120,7 @@ class Payout(models.Model):
     benchmarks/payouts.py: each further B-tree costs about half the bare insert):
     - a run's rows (the run page's change from last month, the bank export, the payouts API
       filtered by run, the totals, the recomputation of a draft) are found through a BRIN index on
-      `run` (benefits/schema.py; a run's rows are written together, so they lie together);
+      `run` (benefits/payouts/schema.py; a run's rows are written together, so they lie together);
     - a child's payments (the enrollment page, adjustments' "not more than was paid") through the
       primary key: payout_id of the child and each month;
     - a month's payments (dashboards) through the primary key's range for the month."""

@@ -2,7 +2,7 @@
 idempotent): what Django's model layer cannot express and the monthly run relies on.
 
 The payout table's key check and BRIN run index, and the run's covering enrollment index, are
-below too (see benefits.models.Payout).
+below too (see benefits.payouts.models.Payout).
 
 `benefits_enrollment.paid_through`: the last month an enrollment may be paid, kept by the
 database itself (triggers), so the run's INSERT … SELECT reads the enrollment row alone and never
@@ -13,7 +13,7 @@ joins the child (measured at 1,000,000 enrollments: the join to `cases_child` fo
                          first day of the month of the 18th birthday,
                          first day of the month of death)
 
-which is exactly the rule of `benefits.services._active_enrollments` (paid for month M when
+which is exactly the rule of `benefits.payouts.services._active_enrollments` (paid for month M when
 M <= end_month, the child is born on or after `eighteen_cutoff(M)` and has not died before M).
 Triggers keep it true whoever writes: an enrollment written in any way (the BEFORE trigger reads
 its child), a child's birth date corrected or death recorded (the AFTER trigger rewrites that

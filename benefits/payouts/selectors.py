@@ -1,4 +1,5 @@
-"""Reads of standards, enrollments, payout runs, payouts and adjustments, scoped to the user."""
+"""Reads of payout runs, payouts and adjustments, scoped to the user: a run's change from last
+month with reasons, an enrollment's payouts, the rows of the bank file."""
 
 import datetime
 

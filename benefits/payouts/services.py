@@ -1,5 +1,7 @@
-"""Writes of allowance standards, enrollments, payout runs and adjustments: the only place
-their rules live. Views, API, admin, commands and Celery tasks call these."""
+"""Writes of the monthly payout run and of adjustments: asking for a county's run (or every
+county's), computing it in one transaction, recomputing, approving and marking it exported;
+corrections of an approved month; the beat entry of the monthly runs. The only place their
+rules live."""
 
 import datetime
 import logging
@@ -240,7 +242,7 @@ _PAID_IN_MONTH = "e.county_id = %s AND e.start_month <= %s AND e.paid_through >=
 def _payout_insert_sql(*, mapping, by_category: bool, on_conflict: bool) -> tuple[str, list]:
     """The INSERT … SELECT of a county's month in one statement: the enrollments paid in the month
     (their `paid_through`, kept by the database, already folds in the end month, the 18th birthday
-    and death: see benefits/schema.py), joined to the standards resolved once per (region,
+    and death: see benefits/payouts/schema.py), joined to the standards resolved once per (region,
     category) as a VALUES list; the child is joined only when standards differ below the county.
     Placeholders: the month's key base, run, month, the VALUES rows, county, month, month."""
     values = ",".join(["(%s::bigint, %s::varchar, %s::numeric, %s::bigint)"] * len(mapping))

@@ -1,6 +1,5 @@
-"""Pages of allowances: standards (and raises), payout runs (start, check, approve, export),
-enrollments (end, move request, bank account, adjustments), transfers between counties (accept,
-refuse). Thin: selectors read, services write."""
+"""Pages of payout runs: start, check (totals, changes, adjustments), approve, compute again and
+export the bank file. Thin: selectors read, services write."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

@@ -1,5 +1,5 @@
-"""Admin of allowances: scoped like every page; writes go through the services (standards are
-added as new versions, never edited; runs are approved by an action that calls the service)."""
+"""Admin of allowance standards: scoped; a change is added as a new version through the service,
+old versions are never edited."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied

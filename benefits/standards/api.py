@@ -1,6 +1,5 @@
-"""API resources of allowances (registered by welfare/api_urls.py): standards (with `raise`),
-applications (with `review`, `approve`, `reject`), enrollments, payout runs (with `approve`,
-`export`) and payouts. Thin: reads through selectors, writes through services."""
+"""The `standards` API resource (with `raise`), registered by welfare/api_urls.py. Thin: reads
+through selectors, writes through services."""
 
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters

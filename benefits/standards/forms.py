@@ -1,4 +1,5 @@
-"""Forms of the allowance pages: they parse input; services decide."""
+"""Forms of the standards pages (a new version, a raise), and the region code field the allowance
+forms share."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

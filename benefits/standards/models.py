@@ -1,4 +1,5 @@
-"""Allowance standards and enrollments (their rules live in benefits/services.py)."""
+"""Allowance standards, in versions effective from a date (their rules live in
+benefits/standards/services.py, their resolution in benefits/standards/resolve.py)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""Reads of standards, enrollments, payout runs, payouts and adjustments, scoped to the user."""
+"""Reads of allowance standards: those of the user's area and of the regions above it."""
 
 from django.db import models
 from django.db.models import Q

@@ -1,5 +1,6 @@
-"""Writes of allowance standards, enrollments, payout runs and adjustments: the only place
-their rules live. Views, API, admin, commands and Celery tasks call these."""
+"""Writes of allowance standards: a new version (refused below a minimum in force or when a
+"refers to" would loop) and a raise by a percentage or a fixed amount with a rounding rule.
+The only place their rules live."""
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
