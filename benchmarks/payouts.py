@@ -60,7 +60,7 @@ def ensure_database(url: str) -> None:
 
 def build_schema() -> None:
     """The production schema: every migration, then what post_migrate installs (the payout
-    run's triggers, key check, BRIN run index and covering enrollment index, benefits/schema.py)."""
+    run's triggers, key check, BRIN run index and covering enrollment index, benefits/payouts/schema.py)."""
     from django.core.management import call_command
     from django.db import connection
 

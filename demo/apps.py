@@ -1,3 +1,5 @@
+"""The demo app: demo data and the `demo` command (no models)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,9 +1,9 @@
-"""Serializer fields shared by the API: months ("YYYY-MM"), and for what it takes about people: identity numbers, phone numbers and
-personal names. Every `id_number`, `child_id_number` and `phone` field the API writes is one of
-these, so a JSON number is refused there with a clear message instead of being turned into text:
-18 digits are past the integers a JavaScript client keeps exactly (520324201201010011 arrives
-as 520324201201010000), a number cannot carry the check character X, and a phone number's
-leading 0 is lost."""
+"""Serializer fields shared by the API: months (`YYYY-MM`) and, for what it takes about people,
+identity numbers, phone numbers and personal names. Every `id_number`, `child_id_number` and
+`phone` field the API writes is one of these, so a JSON number is refused there with a clear
+message instead of being turned into text: 18 digits are past the integers a JavaScript client
+keeps exactly (520324201201010011 arrives as 520324201201010000), a number cannot carry the check
+character X, and a phone number's leading 0 is lost."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _

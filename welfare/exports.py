@@ -1,5 +1,5 @@
 """Exports of lists to xlsx and csv: one place that masks, guards against formula injection
-(`spreadsheet_safe`, also used by the admin's exports in cases/resources.py) and writes the
+(`spreadsheet_safe`, also used by the admin's exports in cases/children/resources.py) and writes the
 access log (who, when, how many records, from where)."""
 
 import csv
@@ -25,7 +25,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def spreadsheet_safe(value: Any) -> Any:
-    """The one function every export (ours and the admin's, cases/resources.py) passes each cell
+    """The one function every export (ours and the admin's, cases/children/resources.py) passes each cell
     through: text a spreadsheet would run as a formula gets a leading apostrophe and is written
     as text; None becomes an empty cell; numbers and dates are left as they are."""
     if value is None:

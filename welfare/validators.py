@@ -1,5 +1,5 @@
 """Validators for what people type about people: personal names and phone numbers. One rule
-each, called by the services (cases/services.py), the API fields (welfare/api_fields.py), the
+each, called by the services (cases/children/services.py), the API fields (welfare/api_fields.py), the
 page and admin forms and the roster import, so every way in refuses the same input with the
 same message.
 

@@ -181,7 +181,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["BACKEND"] = "welfare.cache.RedisCache"  # one client per pool (welfare/cache.py)
 # Several deployments (or a benchmark) may share one Redis: each keeps its keys apart.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
-# The child list API's page cache (cases/list_cache.py), in seconds; 0 turns it off. On by
+# The child list API's page cache (cases/children/list_cache.py), in seconds; 0 turns it off. On by
 # default only with a cache every process shares (Redis, as in docker-compose.yml): Django's
 # local-memory cache is private to one process, so gunicorn workers would not see each other's
 # invalidations.
@@ -254,7 +254,7 @@ SPECTACULAR_SETTINGS = {
 CHECK_INTERVAL_MONTHS = env.int("CHECK_INTERVAL_MONTHS", default=3)
 CHECK_DUE_SOON_DAYS = env.int("CHECK_DUE_SOON_DAYS", default=14)
 # The same check (child, date, kind) recorded again by the same user within this many minutes is
-# a repeat (a double tap, a retried request): cases.checks.check_record answers the first one.
+# a repeat (a double tap, a retried request): cases.checks.services.check_record answers the first one.
 CHECK_REPEAT_WINDOW_MINUTES = env.int("CHECK_REPEAT_WINDOW_MINUTES", default=10)
 # The daily check job (cases.tasks.checks_flag_overdue_task), at CHECK_FLAG_HOUR:30 local time.
 # Beat's DatabaseScheduler copies CELERY_BEAT_SCHEDULE into django_celery_beat at start.
@@ -268,13 +268,13 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_IMPORTS = ["cases.dashboard.tasks"]
 APPLICATION_TIME_LIMIT_WORKING_DAYS = env.int("APPLICATION_TIME_LIMIT_WORKING_DAYS", default=10)
 ENROLLMENT_START_MONTH_OFFSET = env.int("ENROLLMENT_START_MONTH_OFFSET", default=1)
-# Roster import (cases/imports.py): larger files are refused whole.
+# Roster import (cases/roster/services.py): larger files are refused whole.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 # Lookups of a child by a full identity number (registering, applying by number, searching),
-# per user: past the rate they answer 429 (cases/lookups.py). "<count>/<second|minute|hour|day>".
+# per user: past the rate they answer 429 (cases/children/lookups.py). "<count>/<second|minute|hour|day>".
 ID_LOOKUP_RATE = env("ID_LOOKUP_RATE", default="30/hour")
 # django-import-export (the admin's export): a safety net behind welfare.exports.spreadsheet_safe,
-# which every resource's cells already pass through (cases/resources.py SpreadsheetSafeResource).
+# which every resource's cells already pass through (cases/children/resources.py SpreadsheetSafeResource).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 

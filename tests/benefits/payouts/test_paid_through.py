@@ -1,5 +1,5 @@
 """The run's INSERT reads `benefits_enrollment.paid_through` (kept by PostgreSQL triggers, see
-benefits/schema.py) instead of joining the child: it must select exactly the enrollments of the
+benefits/payouts/schema.py) instead of joining the child: it must select exactly the enrollments of the
 ORM rule (`_active_enrollments`) whoever wrote the rows and however they changed since."""
 
 import datetime

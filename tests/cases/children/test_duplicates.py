@@ -2,7 +2,7 @@
 birth date and village as a child already recorded is a warning that needs a confirmation: the
 API answers 400 `possible_duplicate` with the matching children (masked) until the request says
 `"confirm_duplicate": true`; the registration page and the admin show the warning and a box to
-tick. The rule lives in cases.services.child_register."""
+tick. The rule lives in cases.children.services.child_register."""
 
 import datetime
 

@@ -1,5 +1,5 @@
-"""`GET /api/children/`: the fast list (cases/api_child_list.py) shows exactly what
-ChildSerializer shows, and its page cache (cases/list_cache.py) never serves a page older than
+"""`GET /api/children/`: the fast list (cases/children/listing.py) shows exactly what
+ChildSerializer shows, and its page cache (cases/children/list_cache.py) never serves a page older than
 the data, whoever writes and however."""
 
 import datetime
@@ -184,7 +184,7 @@ def test_with_the_shared_redis_cache_a_committed_write_retires_the_page(api_clie
         assert any(key.startswith(f"{prefix}:1:children:page:".encode()) for key in cache._cache.get_client().keys("*"))
         Child.objects.filter(id=kid.id).update(name="新")  # committed at once (autocommit)
         assert names(listed(api_client, county_official)) == ["新"]
-        with transaction.atomic():  # raw SQL announces its write itself (cases.list_cache)
+        with transaction.atomic():  # raw SQL announces its write itself (cases.children.list_cache)
             with connection.cursor() as cur:
                 cur.execute("UPDATE cases_child SET name = %s WHERE id = %s", ["再新", kid.id])
             children_changed([regions.village.path])
