@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from benefits.enrollments import selectors as enrollments_selectors
-from benefits.enrollments import services as enrollments_services
+from benefits.enrollments import selectors, services
 from benefits.enrollments.forms import (
     BankAccountForm,
     EnrollmentEndForm,
@@ -18,18 +17,19 @@ from benefits.enrollments.forms import (
     TransferRefuseForm,
 )
 from benefits.enrollments.models import Transfer
-from benefits.payouts import selectors as payouts_selectors
-from benefits.payouts import services as payouts_services
 from benefits.payouts.forms import AdjustmentForm
-from benefits.standards.views import _page, apply_errors
+from benefits.payouts.selectors import adjustment_list, enrollment_payouts
+from benefits.payouts.services import adjustment_create
+from benefits.standards.views import _page
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.roles import Action, can
 from welfare.scoping import in_scope
 
 
 @login_required
 def enrollment_list(request):
-    qs = enrollments_selectors.enrollment_list(user=request.user).order_by("-status", "county__code", "id")
+    qs = selectors.enrollment_list(user=request.user).order_by("-status", "county__code", "id")
     status = request.GET.get("status", "")
     if status in ("active", "ended"):
         qs = qs.filter(status=status)
@@ -38,7 +38,7 @@ def enrollment_list(request):
 
 @login_required
 def enrollment_detail(request, pk):
-    enrollment = enrollments_selectors.enrollment_get(user=request.user, enrollment_id=pk)
+    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=pk)
     forms = {
         "end": EnrollmentEndForm(prefix="end"),
         "move": EnrollmentMoveForm(prefix="move"),
@@ -56,17 +56,17 @@ def enrollment_detail(request, pk):
             data = form.cleaned_data
             try:
                 if which == "end":
-                    enrollments_services.enrollment_end(by=request.user, enrollment=enrollment, **data)
+                    services.enrollment_end(by=request.user, enrollment=enrollment, **data)
                 elif which == "move":
-                    transfer = enrollments_services.transfer_request(
+                    transfer = services.transfer_request(
                         by=request.user, enrollment=enrollment, to_county=data["county"], reason=data["reason"]
                     )
                 elif which == "bank":
-                    enrollments_services.enrollment_set_bank_account(by=request.user, enrollment=enrollment, **data)
+                    services.enrollment_set_bank_account(by=request.user, enrollment=enrollment, **data)
                 else:
-                    payouts_services.adjustment_create(by=request.user, child=enrollment.child, category=enrollment.category, **data)
+                    adjustment_create(by=request.user, child=enrollment.child, category=enrollment.category, **data)
             except ApplicationError as exc:
-                apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if which == "move":
                     messages.success(
@@ -77,9 +77,9 @@ def enrollment_detail(request, pk):
                 else:
                     messages.success(request, _("Saved."))
                 return redirect("benefits:enrollment_detail", pk=pk)
-    payouts = payouts_selectors.enrollment_payouts(enrollment=enrollment)
-    transfers = enrollments_selectors.transfer_list(user=request.user).filter(enrollment=enrollment).order_by("-id")
-    adjustments = payouts_selectors.adjustment_list(user=request.user).filter(child=enrollment.child).order_by("-for_month", "-id")[:24]
+    payouts = enrollment_payouts(enrollment=enrollment)
+    transfers = selectors.transfer_list(user=request.user).filter(enrollment=enrollment).order_by("-id")
+    adjustments = adjustment_list(user=request.user).filter(child=enrollment.child).order_by("-for_month", "-id")[:24]
     return render(
         request,
         "benefits/enrollment_detail.html",
@@ -99,7 +99,7 @@ def enrollment_detail(request, pk):
 def _transfer_page(request, *, bound: tuple[int, str, Form] | None = None):
     """The transfers to and from the user's area; a request to the user's county carries the accept
     and refuse forms (`bound`: a form sent back with its errors, as (transfer id, kind, form))."""
-    qs = enrollments_selectors.transfer_list(user=request.user).select_related("to_county__parent").order_by("-id")
+    qs = selectors.transfer_list(user=request.user).select_related("to_county__parent").order_by("-id")
     status = request.GET.get("status", "")
     if status in Transfer.Status.values:
         qs = qs.filter(status=status)
@@ -130,13 +130,13 @@ def transfer_list(request):
 @login_required
 @require_POST
 def transfer_accept(request, pk):
-    transfer = enrollments_selectors.transfer_get(user=request.user, transfer_id=pk)
+    transfer = selectors.transfer_get(user=request.user, transfer_id=pk)
     form = TransferAcceptForm(request.POST, to_county=transfer.to_county, auto_id=f"id_t{transfer.id}_%s")
     if form.is_valid():
         try:
-            enrollments_services.transfer_accept(by=request.user, transfer_id=transfer.id, region=form.cleaned_data["region"])
+            services.transfer_accept(by=request.user, transfer_id=transfer.id, region=form.cleaned_data["region"])
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Accepted: your county pays from the month shown."))
             return redirect("benefits:transfer_list")
@@ -146,13 +146,13 @@ def transfer_accept(request, pk):
 @login_required
 @require_POST
 def transfer_refuse(request, pk):
-    transfer = enrollments_selectors.transfer_get(user=request.user, transfer_id=pk)
+    transfer = selectors.transfer_get(user=request.user, transfer_id=pk)
     form = TransferRefuseForm(request.POST, auto_id=f"id_t{transfer.id}_%s")
     if form.is_valid():
         try:
-            enrollments_services.transfer_refuse(by=request.user, transfer_id=transfer.id, reason=form.cleaned_data["reason"])
+            services.transfer_refuse(by=request.user, transfer_id=transfer.id, reason=form.cleaned_data["reason"])
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Refused: the allowance stays with the county that pays it."))
             return redirect("benefits:transfer_list")

@@ -10,8 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.applications import selectors as applications_selectors
-from cases.applications import services as applications_services
+from cases.applications import selectors, services
 from cases.applications.models import Application
 from cases.children.api import child_for_write
 from cases.children.categories import PAID_CHOICES
@@ -89,7 +88,7 @@ class ApplicationFilter(filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         from django.utils import timezone
 
-        q = queryset.filter(status__in=applications_services.OPEN, due_on__lt=timezone.localdate())
+        q = queryset.filter(status__in=services.OPEN, due_on__lt=timezone.localdate())
         return q if value else queryset.exclude(id__in=q.values("id"))
 
 
@@ -104,12 +103,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         user = self.request.user
-        return applications_selectors.application_search(user=user).annotate(
+        return selectors.application_search(user=user).annotate(
             child_visible=Exists(child_list(user=user).filter(id=OuterRef("child_id")))
         )
 
     def get_object(self):
-        return applications_selectors.application_get(user=self.request.user, application_id=self.kwargs["pk"])
+        return selectors.application_get(user=self.request.user, application_id=self.kwargs["pk"])
 
     def create(self, request, *args, **kwargs):
         data = ApplicationWriteSerializer(data=request.data)
@@ -120,7 +119,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             id_number_lookup(
                 by=request.user, id_number=values["child_id_number"], purpose="application", ip_address=client_ip(request)
             )
-        application = applications_services.application_submit(by=request.user, child=child, **values)
+        application = services.application_submit(by=request.user, child=child, **values)
         return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReviewSerializer, responses={200: ApplicationSerializer, **ERRORS})
@@ -128,7 +127,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def review(self, request, *args, **kwargs):
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        application = applications_services.application_review(by=request.user, application=self.get_object(), **data.validated_data)
+        application = services.application_review(by=request.user, application=self.get_object(), **data.validated_data)
         return Response(self.get_serializer(application).data)
 
     @extend_schema(request=ApproveSerializer, responses={200: ApplicationSerializer, **ERRORS})
@@ -136,7 +135,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def approve(self, request, *args, **kwargs):
         data = ApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        application = applications_services.application_approve(by=request.user, application=self.get_object(), **data.validated_data)
+        application = services.application_approve(by=request.user, application=self.get_object(), **data.validated_data)
         return Response(self.get_serializer(application).data)
 
     @extend_schema(request=RejectSerializer, responses={200: ApplicationSerializer, **ERRORS})
@@ -144,7 +143,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def reject(self, request, *args, **kwargs):
         data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        application = applications_services.application_reject(by=request.user, application=self.get_object(), **data.validated_data)
+        application = services.application_reject(by=request.user, application=self.get_object(), **data.validated_data)
         return Response(self.get_serializer(application).data)
 
 

@@ -9,9 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.standards.views import apply_errors
-from cases.applications import selectors as applications_selectors
-from cases.applications import services as applications_services
+from cases.applications import selectors, services
 from cases.applications.forms import ApplicationForm, ApproveForm, RejectForm, ReviewForm
 from cases.applications.models import Application
 from cases.children.lookups import IdNumberLookupThrottled, id_number_lookup
@@ -19,6 +17,7 @@ from cases.children.selectors import child_get
 from cases.children.views import lookup_throttled_page
 from welfare.audit import client_ip
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.models import Region
 from welfare.roles import Action, can
 
@@ -32,7 +31,7 @@ def application_list(request):
     status = request.GET.get("status", "")
     if status not in Application.Status.values:
         status = ""
-    qs = applications_selectors.application_search(user=request.user, status=status)
+    qs = selectors.application_search(user=request.user, status=status)
     return render(
         request,
         "cases/applications/list.html",
@@ -45,7 +44,7 @@ def application_list(request):
 def application_township_queue(request):
     if not can(request.user, Action.REVIEW):
         raise PermissionDenied
-    qs = applications_selectors.application_township_queue(user=request.user)
+    qs = selectors.application_township_queue(user=request.user)
     return render(
         request,
         "cases/applications/list.html",
@@ -58,8 +57,8 @@ def application_county_queue(request):
     if not can(request.user, Action.APPROVE):
         raise PermissionDenied
     today = timezone.localdate()
-    qs = applications_selectors.application_county_queue(user=request.user)
-    overdue = applications_selectors.application_overdue_list(user=request.user, today=today)
+    qs = selectors.application_county_queue(user=request.user)
+    overdue = selectors.application_overdue_list(user=request.user, today=today)
     return render(
         request,
         "cases/applications/list.html",
@@ -93,11 +92,11 @@ def application_new(request):
                 id_number_lookup(
                     by=request.user, id_number=data.get("child_id_number"), purpose="application", ip_address=client_ip(request)
                 )
-            application = applications_services.application_submit(by=request.user, child=child, **data)
+            application = services.application_submit(by=request.user, child=child, **data)
         except IdNumberLookupThrottled as exc:
             return lookup_throttled_page(request, exc)
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Filed. The county decides by %(date)s.") % {"date": application.due_on.isoformat()}
@@ -110,7 +109,7 @@ def application_new(request):
 
 @login_required
 def application_detail(request, pk):
-    application = applications_selectors.application_get(user=request.user, application_id=pk)
+    application = selectors.application_get(user=request.user, application_id=pk)
     forms = {"review": ReviewForm(prefix="review"), "approve": ApproveForm(prefix="approve"), "reject": RejectForm(prefix="reject")}
     status = 200
     if request.method == "POST":
@@ -120,13 +119,13 @@ def application_detail(request, pk):
             if form.is_valid():
                 try:
                     if which == "review":
-                        applications_services.application_review(by=request.user, application=application, **form.cleaned_data)
+                        services.application_review(by=request.user, application=application, **form.cleaned_data)
                     elif which == "approve":
-                        applications_services.application_approve(by=request.user, application=application, **form.cleaned_data)
+                        services.application_approve(by=request.user, application=application, **form.cleaned_data)
                     else:
-                        applications_services.application_reject(by=request.user, application=application, **form.cleaned_data)
+                        services.application_reject(by=request.user, application=application, **form.cleaned_data)
                 except ApplicationError as exc:
-                    apply_errors(form, exc)
+                    form_add_service_errors(form, exc)
                 else:
                     messages.success(request, _("Saved."))
                     return redirect("cases:application_detail", pk=pk)
@@ -139,9 +138,9 @@ def application_detail(request, pk):
             "a": application,
             "forms": forms,
             "today": today,
-            "overdue": application.status in applications_services.OPEN and application.due_on < today,
+            "overdue": application.status in services.OPEN and application.due_on < today,
             "may_review": can(request.user, Action.REVIEW) and application.status == Application.Status.SUBMITTED,
-            "may_decide": can(request.user, Action.APPROVE) and application.status in applications_services.OPEN,
+            "may_decide": can(request.user, Action.APPROVE) and application.status in services.OPEN,
             "enrollment": application.enrollments.first(),
         },
         status=status,

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from cases.roster import views as views_import
+from cases.roster import views
 
 urlpatterns: list = [
-    path("", views_import.import_page, name="import"),
-    path("template.xlsx", views_import.import_template, name="import_template"),
+    path("", views.import_page, name="import"),
+    path("template.xlsx", views.import_template, name="import_template"),
 ]
