@@ -4,6 +4,7 @@ from cases.applications.models import Application
 from cases.checks.models import Campaign, Check
 from cases.children.models import CategoryMembership, Child, Draft, FormSubmission, Guardian, ListedQuerySet, Sex
 from cases.dashboard.models import DashboardSnapshot
+from cases.roster.models import RosterUpload
 
 __all__ = [
     "Application",
@@ -16,5 +17,6 @@ __all__ = [
     "FormSubmission",
     "Guardian",
     "ListedQuerySet",
+    "RosterUpload",
     "Sex",
 ]

@@ -2,5 +2,6 @@
 
 from cases.checks.tasks import checks_flag_overdue_task
 from cases.dashboard.tasks import dashboard_snapshots_refresh_task
+from cases.roster.tasks import roster_uploads_delete_expired_task
 
-__all__ = ["checks_flag_overdue_task", "dashboard_snapshots_refresh_task"]
+__all__ = ["checks_flag_overdue_task", "dashboard_snapshots_refresh_task", "roster_uploads_delete_expired_task"]

@@ -1,19 +1,69 @@
 """django-import-export resources for the admin: the roster import (delegating to the bulk
-service in cases/roster/services.py, so the admin and the import page follow the same rules) and
-a mixin that adds it, with the masked children export, to an admin.
+service in cases/roster/services.py, so the admin and the import page follow the same rules), its
+temporary storage between the dry run and the confirm (RosterUpload rows: every web node finds
+them), and a mixin that adds the import, with the masked children export, to an admin.
 
 Wiring in the admin (cases/children/admin.py): `class ChildAdmin(RosterImportAdminMixin, ...)`."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from import_export import resources
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.results import Error, Result, RowResult
+from import_export.tmp_storages import BaseStorage
 
 from cases.children.models import Child
 from cases.children.resources import ChildExportResource
-from cases.roster.services import COLUMNS, roster_import_rows
+from cases.roster.services import (
+    COLUMNS,
+    roster_import_rows,
+    roster_upload_discard,
+    roster_upload_find,
+    roster_upload_stage,
+)
 from welfare.errors import ApplicationError
+
+# The user of the admin request under way: the import-export admin makes its temporary storage
+# with get_tmp_storage_class_kwargs(), which is not given the request.
+_uploader: ContextVar = ContextVar("roster_uploader")
+
+
+@contextmanager
+def _uploading_as(user) -> Iterator[None]:
+    token = _uploader.set(user)
+    try:
+        yield
+    finally:
+        _uploader.reset(token)
+
+
+class RosterUploadStorage(BaseStorage):
+    """django-import-export's temporary storage (IMPORT_EXPORT_TMP_STORAGE_CLASS) in RosterUpload
+    rows, so the dry run and the confirm may be answered by different web nodes. `name` is the
+    upload's token; `by`, the uploading user, is required: another user's token finds nothing,
+    and an expired upload answers a clear ApplicationError."""
+
+    def __init__(self, *, by, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.by = by
+
+    def save(self, data) -> None:
+        if isinstance(data, str):
+            data = data.encode(self.encoding or "utf-8")
+        self.name = roster_upload_stage(by=self.by, file_name="", data=data).token
+
+    def read(self):
+        data = bytes(roster_upload_find(by=self.by, token=self.name or "").data)
+        return data if "b" in self.read_mode else data.decode(self.encoding or "utf-8")
+
+    def remove(self) -> None:
+        roster_upload_discard(by=self.by, token=self.name or "")
 
 
 class RosterImportResource(resources.ModelResource):
@@ -63,6 +113,24 @@ class RosterImportAdminMixin(ImportExportMixin):
     skip_admin_log = True  # the service writes the audit row
     import_formats = [XLSX]
     export_formats = [XLSX, CSV]
+
+    def get_tmp_storage_class_kwargs(self):
+        return {"by": _uploader.get()}
+
+    def import_action(self, request, **kwargs):
+        with _uploading_as(request.user):
+            return super().import_action(request, **kwargs)
+
+    def process_import(self, request, **kwargs):
+        """The confirm: an upload that expired, or is another user's, sends back to the import
+        page with a message (nothing imported)."""
+        with _uploading_as(request.user):
+            try:
+                return super().process_import(request, **kwargs)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                app_label, model_name = self.get_model_info()
+                return redirect(f"admin:{app_label}_{model_name}_import")
 
     def get_export_resource_classes(self, request):
         return [ChildExportResource]

@@ -28,6 +28,7 @@ from simple_history.utils import bulk_create_with_history
 from cases.children.categories import PAID_CATEGORIES, Category
 from cases.children.list_cache import children_changed
 from cases.children.models import CategoryMembership, Child, Guardian
+from cases.roster.models import RosterUpload
 from welfare.audit import audit_record, audit_record_many
 from welfare.errors import ApplicationError
 from welfare.idnumber import make_id_number, mask_id_number, parse_id_number
@@ -861,3 +862,57 @@ def roster_template() -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# Staged uploads: a roster file between its trial run and the confirmed import, in the database
+# (not a web node's temp directory) so that whichever node answers the confirm finds it.
+
+
+def roster_upload_stage(*, by, file_name: str, data: bytes) -> RosterUpload:
+    """Keep a roster file for its uploader until the import is confirmed, for
+    ROSTER_UPLOAD_TTL_MINUTES. Expired uploads (anyone's) are deleted first."""
+    require(by, Action.IMPORT)
+    now = timezone.now()
+    roster_uploads_delete_expired(now=now)
+    return RosterUpload.objects.create(
+        uploaded_by=by,
+        file_name=file_name[:255],
+        data=data,
+        created_at=now,
+        expires_at=now + datetime.timedelta(minutes=settings.ROSTER_UPLOAD_TTL_MINUTES),
+    )
+
+
+def roster_upload_find(*, by, token: str, for_update: bool = False) -> RosterUpload:
+    """The upload `token` of `by` (another user's token finds nothing), unless it has expired."""
+    require(by, Action.IMPORT)
+    uploads = RosterUpload.objects.filter(token=token, uploaded_by=by)
+    upload = (uploads.select_for_update() if for_update else uploads).first()
+    if upload is None:
+        raise ApplicationError(_("This upload was not found (already imported, or uploaded by someone else): upload the file again."))
+    if upload.expires_at <= timezone.now():
+        raise ApplicationError(_("The upload has expired: upload the file again."))
+    return upload
+
+
+@transaction.atomic
+def roster_upload_import(*, by, token: str) -> tuple[ImportReport, str]:
+    """The confirm step: import the staged upload `token` of `by` (all rows or none) and delete it
+    once its rows are in. The row is locked, so a second confirm (a double click, another node)
+    waits and then finds nothing. Answers the report and the file's name."""
+    upload = roster_upload_find(by=by, token=token, for_update=True)
+    report = roster_import(by=by, file=io.BytesIO(upload.data), commit=True, file_name=upload.file_name)
+    if report.committed:
+        upload.delete()
+    return report, upload.file_name
+
+
+def roster_upload_discard(*, by, token: str) -> None:
+    require(by, Action.IMPORT)
+    RosterUpload.objects.filter(token=token, uploaded_by=by).delete()
+
+
+def roster_uploads_delete_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete the uploads nobody imported in time (the beat job, and every new upload)."""
+    deleted, _per_model = RosterUpload.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

@@ -88,6 +88,8 @@ def _value_for(fld, world: World, regions, marker: str):
         return 1
     if isinstance(fld, models.JSONField):
         return {}
+    if isinstance(fld, models.BinaryField):
+        return marker.encode()
     raise LookupError(f"no value for {type(fld).__name__}")
 
 

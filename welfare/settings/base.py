@@ -263,6 +263,8 @@ CELERY_BEAT_SCHEDULE = {
     "flag-overdue-checks": {"task": "cases.flag_overdue_checks", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=30)},
     # Dashboard summary tables for county, city and province pages (the page shows their age).
     "dashboard-snapshots-refresh": {"task": "cases.dashboard_snapshots_refresh", "schedule": crontab(minute=5)},
+    # Roster uploads nobody imported within ROSTER_UPLOAD_TTL_MINUTES (cases/roster/tasks.py).
+    "roster-uploads-delete-expired": {"task": "cases.roster_uploads_delete_expired", "schedule": crontab(minute=20)},
 }
 # Task modules that autodiscovery (which looks for `tasks.py`) does not find.
 CELERY_IMPORTS = ["cases.dashboard.tasks"]
@@ -270,11 +272,17 @@ APPLICATION_TIME_LIMIT_WORKING_DAYS = env.int("APPLICATION_TIME_LIMIT_WORKING_DA
 ENROLLMENT_START_MONTH_OFFSET = env.int("ENROLLMENT_START_MONTH_OFFSET", default=1)
 # Roster import (cases/roster/services.py): larger files are refused whole.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+# A roster file is kept between its trial run and the confirmed import for this long, in the
+# database (cases.RosterUpload) where every web node finds it; the beat job above deletes the rest.
+ROSTER_UPLOAD_TTL_MINUTES = env.int("ROSTER_UPLOAD_TTL_MINUTES", default=60)
 # Lookups of a child by a full identity number (registering, applying by number, searching),
 # per user: past the rate they answer 429 (cases/children/lookups.py). "<count>/<second|minute|hour|day>".
 ID_LOOKUP_RATE = env("ID_LOOKUP_RATE", default="30/hour")
 # django-import-export (the admin's export): a safety net behind welfare.exports.spreadsheet_safe,
 # which every resource's cells already pass through (cases/children/resources.py SpreadsheetSafeResource).
+# The admin's import keeps its file between the dry run and the confirm in the same RosterUpload
+# rows (bound to the user, same lifetime), not in a web node's temp directory: docs/roster.md.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "cases.roster.resources.RosterUploadStorage"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 

@@ -11,10 +11,21 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from cases.children.models import CategoryMembership, Child, Guardian
-from cases.roster.services import COLUMNS, roster_import, roster_template
-from welfare.errors import PermissionDeniedError
+from cases.roster.models import RosterUpload
+from cases.roster.services import (
+    COLUMNS,
+    roster_import,
+    roster_template,
+    roster_upload_find,
+    roster_upload_import,
+    roster_upload_stage,
+    roster_uploads_delete_expired,
+)
+from tests.factories import UserFactory
+from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.idnumber import make_id_number, mask_id_number
 from welfare.models import AuditLog
+from welfare.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +218,55 @@ def test_an_import_shows_at_once_in_the_cached_child_list(county_official, regio
     body = api_client.get("/api/children/").json()
     assert body["count"] == 2
     assert sorted(r["name"] for r in body["results"]) == ["李小红", "王小明"]
+
+
+def at(hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(2025, 3, 1, hour, minute, tzinfo=datetime.UTC)
+
+
+def test_an_upload_is_found_by_its_token_for_the_uploader_only(county_official, regions):
+    upload = roster_upload_stage(by=county_official, file_name="roster.xlsx", data=b"PK bytes")
+    assert bytes(roster_upload_find(by=county_official, token=upload.token).data) == b"PK bytes"
+    colleague = UserFactory(username="colleague", role=Role.COUNTY_OFFICIAL, region=regions.county)
+    with pytest.raises(ApplicationError, match="upload the file again"):
+        roster_upload_find(by=colleague, token=upload.token)
+    other = roster_upload_stage(by=county_official, file_name="roster.xlsx", data=b"PK bytes")
+    assert len(upload.token) >= 32 and other.token != upload.token
+
+
+def test_an_expired_upload_is_found_no_more(county_official, regions, settings, time_machine):
+    settings.ROSTER_UPLOAD_TTL_MINUTES = 60
+    time_machine.move_to(at(9), tick=False)
+    upload = roster_upload_stage(by=county_official, file_name="roster.xlsx", data=b"PK bytes")
+    time_machine.move_to(at(10), tick=False)
+    with pytest.raises(ApplicationError, match="The upload has expired: upload the file again."):
+        roster_upload_find(by=county_official, token=upload.token)
+
+
+def test_an_imported_upload_is_deleted(county_official, regions):
+    upload = roster_upload_stage(by=county_official, file_name="roster.xlsx", data=xlsx([row(id_number=number(40))]).getvalue())
+    report, file_name = roster_upload_import(by=county_official, token=upload.token)
+    assert report.committed and file_name == "roster.xlsx" and Child.objects.get().id_number == number(40)
+    assert not RosterUpload.objects.exists()
+    assert AuditLog.objects.get(action="children.imported").detail["file"] == "roster.xlsx"
+
+
+def test_an_upload_with_errors_at_import_time_is_kept_and_imports_nothing(county_official, regions, child):
+    upload = roster_upload_stage(by=county_official, file_name="roster.xlsx", data=xlsx([row(id_number=child.id_number)]).getvalue())
+    report, file_name = roster_upload_import(by=county_official, token=upload.token)
+    assert not report.committed and Child.objects.count() == 1
+    assert RosterUpload.objects.filter(token=upload.token).exists()
+
+
+def test_expired_uploads_only_are_deleted_by_the_clean_up_and_at_each_new_upload(county_official, regions, settings, time_machine):
+    settings.ROSTER_UPLOAD_TTL_MINUTES = 60
+    time_machine.move_to(at(9), tick=False)
+    roster_upload_stage(by=county_official, file_name="old.xlsx", data=b"old")
+    time_machine.move_to(at(9, 30), tick=False)
+    fresh = roster_upload_stage(by=county_official, file_name="new.xlsx", data=b"new")
+    time_machine.move_to(at(10), tick=False)
+    assert roster_uploads_delete_expired() == 1
+    assert list(RosterUpload.objects.values_list("token", flat=True)) == [fresh.token]
+    time_machine.move_to(at(10, 31), tick=False)
+    newest = roster_upload_stage(by=county_official, file_name="newest.xlsx", data=b"newest")
+    assert list(RosterUpload.objects.values_list("token", flat=True)) == [newest.token]
