@@ -105,7 +105,8 @@ def _lines(rows):
 def _build(children: int, deferred: list[str], *, cold: bool, seed: int = 4) -> dict:
     from django.db import connection
 
-    from cases.checks.dates import add_months, check_state_for
+    from cases.checks.dates import check_state_for
+    from welfare.months import add_months
 
     rng = random.Random(seed)
     villages = max(1, -(-children // VILLAGE_SIZE))

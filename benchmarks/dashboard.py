@@ -439,16 +439,14 @@ def _load_payouts(counties, standards: dict) -> int:
     from django.apps import apps
     from django.db import connection
 
+    from welfare.months import add_months, month_start
+
     try:
         PayoutRun = apps.get_model("benefits", "PayoutRun")
         Payout = apps.get_model("benefits", "Payout")
     except LookupError:
         return 0
-    months = []
-    m = TODAY.replace(day=1)
-    for _ in range(12):
-        months.append(m)
-        m = (m - datetime.timedelta(days=1)).replace(day=1)
+    months = [add_months(month_start(TODAY), -k) for k in range(12)]
     from benefits.enrollments.models import Enrollment
 
     t_run, t_pay, t_enr = Table(PayoutRun), Table(Payout), Table(Enrollment)

@@ -33,6 +33,7 @@ from cases.children.models import CategoryMembership, Child, Guardian
 from institutions.models import Inspection, Institution, Placement, Staff, Training
 from welfare.idnumber import make_id_number
 from welfare.models import Region, User
+from welfare.months import add_months, month_start
 from welfare.roles import Role
 from welfare.services import region_import, user_provision
 from welfare.workdays import add_working_days
@@ -242,10 +243,6 @@ class DemoResult:
         for u in self.users:
             lines.append(f"  {u.username:<22}{u.role:<22}{u.bound_to:<30}{u.password}")
         return "\n".join(lines)
-
-
-def _first_of_next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
 def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
@@ -656,7 +653,7 @@ def _seed_children(
             enrollments.append(
                 Enrollment(
                     child=child, category=plan.primary, county=plan.county,
-                    start_month=_first_of_next_month(child.registered_on), status=Enrollment.Status.ACTIVE,
+                    start_month=add_months(month_start(child.registered_on), 1), status=Enrollment.Status.ACTIVE,
                 )
             )  # fmt: skip
         if plan.primary == Category.ORPHAN_INSTITUTION:

@@ -86,9 +86,168 @@ def region_import_csv(*, text: str, by=None) -> RegionImportResult:
     return region_import(rows=region_rows_from_csv(io.StringIO(text.lstrip("\ufeff"))), by=by)
 
 
+@dataclass(frozen=True)
+class RegionRow:
+    """One region of an import, as read and checked on its own: levels in English, codes as text
+    (`parent` empty for a province)."""
+
+    line: int
+    code: str
+    name: str
+    level: str
+    parent: str
+
+
+def _region_row_problems(*, code: str, name: str, level: str, parent: str, raw_level: str) -> list[str]:
+    """What is wrong with one row on its own (the code, level, name and parent it gives)."""
+    problems = []
+    if not code.isdigit():
+        problems.append(_("the code %(code)r must be digits only") % {"code": code})
+    if level not in _LEVEL_RANK:
+        problems.append(
+            _("unknown level %(level)r (use province, city, county, township or village)") % {"level": raw_level}
+        )
+    elif code.isdigit() and len(code) != _CODE_LENGTH[level]:
+        problems.append(
+            _("a %(level)s code has %(n)d digits, %(code)s has %(m)d")
+            % {"level": level, "n": _CODE_LENGTH[level], "code": code, "m": len(code)}
+        )
+    if not name:
+        problems.append(_("the name is empty"))
+    elif len(name) > 100:
+        problems.append(_("the name is longer than 100 characters"))
+    if level == "province" and parent:
+        problems.append(_("a province has no parent"))
+    if level in _LEVEL_RANK and level != "province" and not parent:
+        problems.append(_("the parent code is missing"))
+    if parent and parent == code:
+        problems.append(_("a region cannot be its own parent"))
+    return problems
+
+
+def _region_rows_read(rows: list[tuple[int, dict[str, str]]]) -> tuple[dict[str, RegionRow], list[tuple[int, str]]]:
+    """The rows that are right on their own, by code, and one message per wrong line (a code
+    given twice is wrong on its second line)."""
+    errors: list[tuple[int, str]] = []
+    wanted: dict[str, RegionRow] = {}
+    for line, raw in rows:
+        code, name = raw.get("code", "").strip(), raw.get("name", "").strip()
+        level = raw.get("level", "").strip()
+        level = _LEVEL_ALIASES.get(level, level.lower())
+        parent = raw.get("parent", "").strip()
+        problems = _region_row_problems(code=code, name=name, level=level, parent=parent, raw_level=raw.get("level", ""))
+        if code in wanted:
+            problems.append(
+                _("the code %(code)s already appears on line %(line)d") % {"code": code, "line": wanted[code].line}
+            )
+        if problems:
+            errors.append((line, _("line %(line)d: %(problems)s") % {"line": line, "problems": "; ".join(problems)}))
+            continue
+        wanted[code] = RegionRow(line=line, code=code, name=name, level=level, parent=parent)
+    return wanted, errors
+
+
+def _regions_existing(wanted: dict[str, RegionRow]) -> dict[str, Region]:
+    """The regions already recorded among the rows' codes and parents."""
+    lookup = sorted(set(wanted) | {w.parent for w in wanted.values() if w.parent})
+    existing: dict[str, Region] = {}
+    for i in range(0, len(lookup), 900):  # SQLite limits the variables of one statement
+        existing.update((r.code, r) for r in Region.objects.filter(code__in=lookup[i : i + 900]))
+    return existing
+
+
+def _region_parent_errors(wanted: dict[str, RegionRow], existing: dict[str, Region]) -> list[tuple[int, str]]:
+    """Each row's parent must be in the file or the database, at a higher level."""
+
+    def level_of(code: str) -> str | None:
+        if code in wanted:
+            return wanted[code].level
+        return existing[code].level if code in existing else None
+
+    errors: list[tuple[int, str]] = []
+    for w in wanted.values():
+        if not w.parent:
+            continue
+        parent_level = level_of(w.parent)
+        if parent_level is None:
+            errors.append(
+                (
+                    w.line,
+                    _("line %(line)d: the parent %(parent)s is neither in the file nor in the database")
+                    % {"line": w.line, "parent": w.parent},
+                )
+            )
+        elif _LEVEL_RANK[parent_level] >= _LEVEL_RANK[w.level]:
+            errors.append(
+                (
+                    w.line,
+                    _("line %(line)d: a %(level)s cannot lie inside the %(parent_level)s %(parent)s")
+                    % {"line": w.line, "level": w.level, "parent_level": parent_level, "parent": w.parent},
+                )
+            )
+    return errors
+
+
+def _region_level_write(
+    *, level: str, wanted: dict[str, RegionRow], existing: dict[str, Region], by_code: dict[str, Region], result: RegionImportResult
+) -> None:
+    """Create and update the regions of one level (their parents are written by then: `by_code`).
+    A moved region carries its subtree along: the descendants' paths are rewritten."""
+    new: list[Region] = []
+    changed: list[Region] = []
+    for code in sorted(c for c, w in wanted.items() if w.level == level):
+        w = wanted[code]
+        parent_region = by_code.get(w.parent) if w.parent else None
+        path = (parent_region.path if parent_region else "") + code + "/"
+        region = existing.get(code)
+        if region is None:
+            new.append(Region(code=code, name=w.name, level=level, parent=parent_region, path=path))
+            continue
+        old_path = region.path
+        if (region.name, region.level, region.parent_id, region.path) == (
+            w.name,
+            level,
+            parent_region.pk if parent_region else None,
+            path,
+        ):
+            result.unchanged += 1
+            continue
+        region.name, region.level, region.parent, region.path = w.name, level, parent_region, path
+        changed.append(region)
+        if old_path != path:
+            Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).update(
+                path=Concat(Value(path), Substr("path", len(old_path) + 1))
+            )
+            result.moved += 1
+    if new:
+        Region.objects.bulk_create(new, batch_size=2000)
+        if any(r.pk is None for r in new):  # backends that cannot return ids
+            ids = dict(Region.objects.filter(code__in=[r.code for r in new]).values_list("code", "id"))
+            for r in new:
+                r.pk = ids[r.code]
+        result.created += len(new)
+    if changed:
+        Region.objects.bulk_update(changed, ["name", "level", "parent", "path"], batch_size=2000)
+        result.updated += len(changed)
+    for r in new + changed:
+        by_code[r.code] = r
+
+
+def _regions_write(*, wanted: dict[str, RegionRow], existing: dict[str, Region]) -> RegionImportResult:
+    """Write checked rows, parents before children: by level, then code."""
+    result = RegionImportResult()
+    by_code: dict[str, Region] = dict(existing)
+    for level in Region.LEVEL_ORDER:
+        _region_level_write(level=level, wanted=wanted, existing=existing, by_code=by_code, result=result)
+    result.codes = sorted(wanted)
+    return result
+
+
 @transaction.atomic
 def region_import(*, rows: list[tuple[int, dict[str, str]]], by=None) -> RegionImportResult:
-    """Create or update regions from (line number, {code, name, level, parent}) rows.
+    """Create or update regions from (line number, {code, name, level, parent}) rows: read and
+    check each row (`_region_rows_read`), check the tree against the database
+    (`_region_parent_errors`), then write (`_regions_write`).
 
     All or nothing: every bad row is reported with its line number and nothing is written.
     Idempotent: existing codes get their name (and level or parent) updated, new ones are
@@ -97,130 +256,16 @@ def region_import(*, rows: list[tuple[int, dict[str, str]]], by=None) -> RegionI
     """
     if by is not None:
         require(by, Action.ADMINISTER)
-    errors: list[tuple[int, str]] = []
-    wanted: dict[str, dict[str, str]] = {}
-    line_of: dict[str, int] = {}
-    for line, raw in rows:
-        code, name = raw.get("code", "").strip(), raw.get("name", "").strip()
-        level = raw.get("level", "").strip()
-        level = _LEVEL_ALIASES.get(level, level.lower())
-        parent = raw.get("parent", "").strip()
-        problems = []
-        if not code.isdigit():
-            problems.append(_("the code %(code)r must be digits only") % {"code": code})
-        if level not in _LEVEL_RANK:
-            problems.append(
-                _("unknown level %(level)r (use province, city, county, township or village)")
-                % {"level": raw.get("level", "")}
-            )
-        elif code.isdigit() and len(code) != _CODE_LENGTH[level]:
-            problems.append(
-                _("a %(level)s code has %(n)d digits, %(code)s has %(m)d")
-                % {"level": level, "n": _CODE_LENGTH[level], "code": code, "m": len(code)}
-            )
-        if not name:
-            problems.append(_("the name is empty"))
-        elif len(name) > 100:
-            problems.append(_("the name is longer than 100 characters"))
-        if level == "province" and parent:
-            problems.append(_("a province has no parent"))
-        if level in _LEVEL_RANK and level != "province" and not parent:
-            problems.append(_("the parent code is missing"))
-        if parent and parent == code:
-            problems.append(_("a region cannot be its own parent"))
-        if code in wanted:
-            problems.append(
-                _("the code %(code)s already appears on line %(line)d") % {"code": code, "line": line_of[code]}
-            )
-        if problems:
-            errors.append((line, _("line %(line)d: %(problems)s") % {"line": line, "problems": "; ".join(problems)}))
-            continue
-        wanted[code] = {"name": name, "level": level, "parent": parent}
-        line_of[code] = line
-
-    lookup = sorted(set(wanted) | {w["parent"] for w in wanted.values() if w["parent"]})
-    existing: dict[str, Region] = {}
-    for i in range(0, len(lookup), 900):  # SQLite limits the variables of one statement
-        existing.update((r.code, r) for r in Region.objects.filter(code__in=lookup[i : i + 900]))
-
-    def level_of(code: str) -> str | None:
-        if code in wanted:
-            return wanted[code]["level"]
-        return existing[code].level if code in existing else None
-
-    for code, w in wanted.items():
-        parent = w["parent"]
-        if not parent:
-            continue
-        parent_level = level_of(parent)
-        if parent_level is None:
-            errors.append(
-                (
-                    line_of[code],
-                    _("line %(line)d: the parent %(parent)s is neither in the file nor in the database")
-                    % {"line": line_of[code], "parent": parent},
-                )
-            )
-        elif _LEVEL_RANK[parent_level] >= _LEVEL_RANK[w["level"]]:
-            errors.append(
-                (
-                    line_of[code],
-                    _("line %(line)d: a %(level)s cannot lie inside the %(parent_level)s %(parent)s")
-                    % {"line": line_of[code], "level": w["level"], "parent_level": parent_level, "parent": parent},
-                )
-            )
+    wanted, errors = _region_rows_read(rows)
+    existing = _regions_existing(wanted)
+    errors += _region_parent_errors(wanted, existing)
     if errors:
         errors.sort(key=lambda e: e[0])
         raise RowErrors(
             _("%(n)d line(s) of the file are wrong; nothing was imported.") % {"n": len(errors)},
             errors=[msg for _line, msg in errors],
         )
-
-    result = RegionImportResult()
-    # Parents before children: by level, then code.
-    by_code: dict[str, Region] = dict(existing)
-    for level in Region.LEVEL_ORDER:
-        batch = sorted((c for c, w in wanted.items() if w["level"] == level))
-        new: list[Region] = []
-        changed: list[Region] = []
-        for code in batch:
-            w = wanted[code]
-            parent_region = by_code.get(w["parent"]) if w["parent"] else None
-            path = (parent_region.path if parent_region else "") + code + "/"
-            region = existing.get(code)
-            if region is None:
-                new.append(Region(code=code, name=w["name"], level=level, parent=parent_region, path=path))
-                continue
-            old_path = region.path
-            if (region.name, region.level, region.parent_id, region.path) == (
-                w["name"],
-                level,
-                parent_region.pk if parent_region else None,
-                path,
-            ):
-                result.unchanged += 1
-                continue
-            region.name, region.level, region.parent, region.path = w["name"], level, parent_region, path
-            changed.append(region)
-            if old_path != path:
-                # A moved region carries its subtree along: rewrite the descendants' paths.
-                Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).update(
-                    path=Concat(Value(path), Substr("path", len(old_path) + 1))
-                )
-                result.moved += 1
-        if new:
-            Region.objects.bulk_create(new, batch_size=2000)
-            if any(r.pk is None for r in new):  # backends that cannot return ids
-                ids = dict(Region.objects.filter(code__in=[r.code for r in new]).values_list("code", "id"))
-                for r in new:
-                    r.pk = ids[r.code]
-            result.created += len(new)
-        if changed:
-            Region.objects.bulk_update(changed, ["name", "level", "parent", "path"], batch_size=2000)
-            result.updated += len(changed)
-        for r in new + changed:
-            by_code[r.code] = r
-    result.codes = sorted(wanted)
+    result = _regions_write(wanted=wanted, existing=existing)
     if result.created or result.updated:
         audit_record(
             actor=by,

@@ -125,8 +125,8 @@ def enrollment_create(
 
 
 def _eighteenth_month(child: Child) -> datetime.date:
-    b = child.birth_date
-    return datetime.date(b.year + 18, b.month, 1)
+    """The month of the child's 18th birthday: the last month paid."""
+    return add_months(month_start(child.birth_date), 12 * 18)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from benefits.standards.models import WelfareStandard
 from cases.children.categories import Category
+from welfare.months import month_start
 
 # Adopted disabled orphans keep support at the scattered-orphan standard (Anhui) when no
 # standard of their own is set.
@@ -103,6 +104,6 @@ class StandardBook:
 
 def standard_resolve(*, region, category: str, on: datetime.date) -> Resolved:
     """The standard paid for a child of `region` in the month of `on` (first day of the month)."""
-    first = on.replace(day=1)
+    first = month_start(on)
     book = StandardBook(on=first, paths=[region.path])
     return book.resolve(path_codes(region.path), category)

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from cases.checks.models import Check
 from cases.checks.selectors import check_campaign_for_write, check_checker_get, check_child_for_write, check_list
-from cases.checks.services import check_record
+from cases.checks.services import CheckInput, check_record
 
 
 class CheckOutputSerializer(serializers.ModelSerializer):
@@ -77,13 +77,12 @@ class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         user = request.user
         child = check_child_for_write(user=user, child_id=values.pop("child"))
         checker_id, campaign_id = values.pop("checked_by"), values.pop("campaign")
-        check = check_record(
-            by=user,
-            child=child,
+        data = CheckInput(
             checked_by=check_checker_get(user_id=checker_id) if checker_id is not None else None,
             campaign=check_campaign_for_write(user=user, campaign_id=campaign_id) if campaign_id is not None else None,
             **values,
         )
+        check = check_record(by=user, child=child, data=data)
         answer = status.HTTP_200_OK if check.is_repeat else status.HTTP_201_CREATED
         return Response(CheckOutputSerializer(check).data, status=answer)
 

@@ -4,12 +4,11 @@ state a due date gives today, and calendar quarters. The rules themselves: docs/
 
 from __future__ import annotations
 
-import calendar
 import datetime
 
 from django.conf import settings
-from django.db import NotSupportedError, models
-from django.db.models import Case, DateField, Exists, Func, Max, OuterRef, Q, Value, When
+from django.db import models
+from django.db.models import Case, Exists, Max, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,20 +16,12 @@ from cases.checks.models import Check
 from cases.children.categories import Category
 from cases.children.models import CategoryMembership, Child
 from welfare.errors import ApplicationError
+from welfare.months import add_months, month_end
 
 LEFT_BEHIND = Category.LEFT_BEHIND
 
 
 LEFT_BEHIND_MAX_AGE = 16  # a left-behind child is under 16 (national policy)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` plus whole months, the day clamped to the target month's last day
-    (2023-11-30 + 3 = 2024-02-29, 2025-11-30 + 3 = 2026-02-28, 2024-08-31 + 3 = 2024-11-30)."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def check_interval_months() -> int:
@@ -63,37 +54,11 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
         raise ApplicationError(_("A quarter is 1, 2, 3 or 4."), field_errors={"quarter": _("A quarter is 1, 2, 3 or 4.")})
     first_month = 3 * (quarter - 1) + 1
     start = datetime.date(year, first_month, 1)
-    return start, add_months(start, 3) - datetime.timedelta(days=1)
+    return start, month_end(add_months(start, 2))
 
 
 def quarter_of(day: datetime.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
-
-
-class AddMonths(Func):
-    """SQL `date + n months`, clamped to the month's last day like `add_months`.
-    PostgreSQL's interval arithmetic clamps by itself; SQLite needs the min() of two forms."""
-
-    output_field = DateField()
-
-    def __init__(self, expression, *, months: int):
-        self.months = int(months)
-        super().__init__(expression, output_field=DateField())
-
-    def as_sql(self, compiler, connection, **extra):  # pragma: no cover - only PostgreSQL and SQLite are supported
-        raise NotSupportedError("AddMonths supports PostgreSQL and SQLite.")
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"(({sql}) + make_interval(months => {self.months}))::date", params
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        m = self.months
-        return (
-            f"min(date({sql}, '{m:+d} months'), date({sql}, 'start of month', '{m + 1:+d} months', '-1 day'))",
-            (*params, *params),
-        )
 
 
 def _open_left_behind(*, today: datetime.date, child_ref: str = "pk") -> models.QuerySet[CategoryMembership]:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.checks.models import Check
+from cases.checks.services import CheckInput
 from cases.children.categories import Category
 
 TRI_STATE = [("", _("Unknown")), ("true", _("Yes")), ("false", _("No"))]
@@ -42,10 +43,10 @@ class CheckForm(forms.Form):
             self.fields["campaign"].widget = forms.HiddenInput()
         self.fields["checked_on"].initial = timezone.localdate()
 
-    def service_kwargs(self) -> dict:
+    def check_input(self) -> CheckInput:
         data = dict(self.cleaned_data)
         data["campaign"] = self.campaigns.get(data.get("campaign"))
-        return data
+        return CheckInput(**data)
 
 
 class CampaignForm(forms.Form):

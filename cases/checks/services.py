@@ -5,6 +5,7 @@ up to date set-wise and then notifies, and launching a campaign. The rules: docs
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
@@ -17,10 +18,8 @@ from django.utils.translation import gettext_lazy
 from cases.checks.dates import (
     LEFT_BEHIND,
     LEFT_BEHIND_MAX_AGE,
-    AddMonths,
     _open_left_behind,
     _tracked_q,
-    add_months,
     check_due_date_for,
     check_due_soon_days,
     check_interval_months,
@@ -34,6 +33,7 @@ from cases.children.models import CategoryMembership, Child
 from welfare.audit import audit_record
 from welfare.errors import ApplicationError
 from welfare.models import Region, User
+from welfare.months import AddMonths, add_months
 from welfare.roles import Action, require
 from welfare.scoping import (
     record_in_scope,
@@ -74,31 +74,101 @@ def _recent_repeat(*, by: User, child: Child, checked_on: datetime.date, kind: s
     return recent.filter(Exists(recorded_by_them)).order_by("id").first()
 
 
+@dataclass(frozen=True)
+class CheckInput:
+    """What a check (home visit) records: built by the check page, the `checks` API and the demo,
+    taken by `check_record`. Free texts are kept stripped; a parent's work place only when that
+    parent works away."""
+
+    checked_on: datetime.date | None
+    kind: str = Check.Kind.ROUTINE
+    risk_level: str = Check.RiskLevel.LOW
+    notes: str = ""
+    checked_by: User | None = None  # who made the check; the recorder by default
+    campaign: Campaign | None = None
+    caregiver: str = ""
+    father_away: bool | None = None
+    father_work_place: str = ""
+    mother_away: bool | None = None
+    mother_work_place: str = ""
+    attends_school: bool | None = None
+    health: str = ""
+    safety_risk: str = ""
+    guardianship_risk: str = ""
+    follow_up: str = ""
+
+
+def _check_date_error(*, child: Child, checked_on: datetime.date | None, today: datetime.date) -> str | None:
+    if checked_on is None:
+        return _("Enter the date of the check.")
+    if checked_on > today:
+        return _("The date of the check cannot be in the future.")
+    if checked_on < child.birth_date:
+        return _("The check cannot be dated before the child's birth (%(date)s).") % {"date": child.birth_date.isoformat()}
+    return None
+
+
+def _check_campaign_error(*, child: Child, campaign: Campaign, checked_on: datetime.date | None) -> str | None:
+    if not campaign.region.contains(child.region):
+        return _("This campaign does not cover the child's region.")
+    if checked_on is not None and not (campaign.starts_on <= checked_on <= campaign.deadline):
+        return _("The check is outside the campaign's dates (%(start)s – %(end)s).") % {
+            "start": campaign.starts_on.isoformat(),
+            "end": campaign.deadline.isoformat(),
+        }
+    return None
+
+
+def check_input_errors(*, child: Child, data: CheckInput, checker: User, today: datetime.date) -> dict[str, str]:
+    """What is wrong with recording `data` for `child` as made by `checker`, by field: a date
+    neither in the future nor before birth, a known kind and risk level, a checker at work in a
+    region that covers the child's village, a campaign that covers the child and the date."""
+    errors: dict[str, str] = {}
+    date_error = _check_date_error(child=child, checked_on=data.checked_on, today=today)
+    if date_error:
+        errors["checked_on"] = date_error
+    if data.kind not in Check.Kind.values:
+        errors["kind"] = _("Choose the kind of check.")
+    if data.risk_level not in Check.RiskLevel.values:
+        errors["risk_level"] = _("Choose the risk level.")
+    if not checker.is_active or not record_in_scope(checker, child, region=child.region):
+        errors["checked_by"] = _("The person who made the check must work in the child's village, township or county.")
+    if data.campaign is not None:
+        campaign_error = _check_campaign_error(child=child, campaign=data.campaign, checked_on=data.checked_on)
+        if campaign_error:
+            errors["campaign"] = campaign_error
+    return errors
+
+
+def _check_create(*, child: Child, data: CheckInput, checker: User, checked_on: datetime.date) -> Check:
+    def text(value: str) -> str:
+        return (value or "").strip()
+
+    return Check.objects.create(
+        child=child,
+        checked_on=checked_on,
+        checked_by=checker,
+        kind=data.kind,
+        risk_level=data.risk_level,
+        notes=text(data.notes),
+        campaign=data.campaign,
+        caregiver=text(data.caregiver),
+        father_away=data.father_away,
+        father_work_place=text(data.father_work_place) if data.father_away else "",
+        mother_away=data.mother_away,
+        mother_work_place=text(data.mother_work_place) if data.mother_away else "",
+        attends_school=data.attends_school,
+        health=text(data.health),
+        safety_risk=text(data.safety_risk),
+        guardianship_risk=text(data.guardianship_risk),
+        follow_up=text(data.follow_up),
+    )
+
+
 @transaction.atomic
-def check_record(
-    *,
-    by: User,
-    child: Child,
-    checked_on: datetime.date | None,
-    kind: str = Check.Kind.ROUTINE,
-    risk_level: str = Check.RiskLevel.LOW,
-    notes: str = "",
-    checked_by: User | None = None,
-    campaign: Campaign | None = None,
-    caregiver: str = "",
-    father_away: bool | None = None,
-    father_work_place: str = "",
-    mother_away: bool | None = None,
-    mother_work_place: str = "",
-    attends_school: bool | None = None,
-    health: str = "",
-    safety_risk: str = "",
-    guardianship_risk: str = "",
-    follow_up: str = "",
-) -> Check:
+def check_record(*, by: User, child: Child, data: CheckInput) -> Check:
     """Record a check (home visit) and move the child's due date, in one transaction.
-    The child must be in the recorder's scope (403), the checker must work in a region that
-    covers the child's village, the date can be neither in the future nor before birth.
+    The child must be in the recorder's scope (403); then `check_input_errors` (400).
     Sent again (a double tap, a retried request): the same child, date and kind recorded by the
     same user within CHECK_REPEAT_WINDOW_MINUTES answers that first check, unchanged, with
     `is_repeat` set, and records nothing. The child's row lock makes this hold for requests
@@ -107,60 +177,20 @@ def check_record(
     require_record_in_scope(by, child, region=child.region)
     # One check at a time per child: the due date below reads the latest check.
     child = Child.objects.select_for_update().get(id=child.id)
-    checker = checked_by or by
+    checker = data.checked_by or by
     today = timezone.localdate()
-    errors: dict[str, str] = {}
-    if checked_on is None:
-        errors["checked_on"] = _("Enter the date of the check.")
-    elif checked_on > today:
-        errors["checked_on"] = _("The date of the check cannot be in the future.")
-    elif checked_on < child.birth_date:
-        errors["checked_on"] = _("The check cannot be dated before the child's birth (%(date)s).") % {
-            "date": child.birth_date.isoformat()
-        }
-    if kind not in Check.Kind.values:
-        errors["kind"] = _("Choose the kind of check.")
-    if risk_level not in Check.RiskLevel.values:
-        errors["risk_level"] = _("Choose the risk level.")
-    if not checker.is_active or not record_in_scope(checker, child, region=child.region):
-        errors["checked_by"] = _("The person who made the check must work in the child's village, township or county.")
-    if campaign is not None:
-        if not campaign.region.contains(child.region):
-            errors["campaign"] = _("This campaign does not cover the child's region.")
-        elif checked_on is not None and not (campaign.starts_on <= checked_on <= campaign.deadline):
-            errors["campaign"] = _("The check is outside the campaign's dates (%(start)s – %(end)s).") % {
-                "start": campaign.starts_on.isoformat(),
-                "end": campaign.deadline.isoformat(),
-            }
+    errors = check_input_errors(child=child, data=data, checker=checker, today=today)
     if errors:
         raise ApplicationError(next(iter(errors.values())), field_errors=errors)
-    assert checked_on is not None
+    assert data.checked_on is not None
     # Under the child's row lock: a concurrent identical request waits above, then finds this one.
-    repeat = _recent_repeat(by=by, child=child, checked_on=checked_on, kind=kind)
+    repeat = _recent_repeat(by=by, child=child, checked_on=data.checked_on, kind=data.kind)
     if repeat is not None:
         repeat.is_repeat = True
         return repeat
-    check = Check.objects.create(
-        child=child,
-        checked_on=checked_on,
-        checked_by=checker,
-        kind=kind,
-        risk_level=risk_level,
-        notes=(notes or "").strip(),
-        campaign=campaign,
-        caregiver=(caregiver or "").strip(),
-        father_away=father_away,
-        father_work_place=(father_work_place or "").strip() if father_away else "",
-        mother_away=mother_away,
-        mother_work_place=(mother_work_place or "").strip() if mother_away else "",
-        attends_school=attends_school,
-        health=(health or "").strip(),
-        safety_risk=(safety_risk or "").strip(),
-        guardianship_risk=(guardianship_risk or "").strip(),
-        follow_up=(follow_up or "").strip(),
-    )
+    check = _check_create(child=child, data=data, checker=checker, checked_on=data.checked_on)
     check_schedule_refresh(child=child, today=today)
-    audit_record(actor=by, action="check.recorded", target=check, detail={"kind": kind, "risk_level": risk_level})
+    audit_record(actor=by, action="check.recorded", target=check, detail={"kind": data.kind, "risk_level": data.risk_level})
     return check
 
 

@@ -60,7 +60,7 @@ def check_new(request, child_id: int):
     form = CheckForm(request.POST or None, campaigns=campaigns)
     if request.method == "POST" and form.is_valid():
         try:
-            checks_services.check_record(by=request.user, child=child, **form.service_kwargs())
+            checks_services.check_record(by=request.user, child=child, data=form.check_input())
         except ApplicationError as exc:
             _apply_errors(form, exc)
         else:

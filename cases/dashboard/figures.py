@@ -34,10 +34,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.applications.models import Application
+from cases.checks.dates import quarter_bounds, quarter_of
 from cases.checks.models import Check
 from cases.children.categories import Category
 from cases.children.models import CategoryMembership, Child
 from welfare.models import Region
+from welfare.months import add_months, month_end, month_start
 
 LEVEL_BELOW = {"province": "city", "city": "county", "county": "township", "township": "village"}
 
@@ -51,23 +53,9 @@ TREND_MONTHS = 12
 PAID_RUN_STATUSES = ("approved", "exported")
 
 
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def month_end(day: datetime.date) -> datetime.date:
-    nxt = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return nxt - datetime.timedelta(days=1)
-
-
 def previous_month_ends(day: datetime.date, count: int) -> list[datetime.date]:
     """The last days of the `count` months before the month of `day`, oldest first."""
-    out = []
-    cursor = month_start(day) - datetime.timedelta(days=1)
-    for _i in range(count):
-        out.append(cursor)
-        cursor = month_start(cursor) - datetime.timedelta(days=1)
-    return list(reversed(out))
+    return [month_end(add_months(month_start(day), -k)) for k in range(count, 0, -1)]
 
 
 def trend_points(day: datetime.date) -> list[datetime.date]:
@@ -76,10 +64,8 @@ def trend_points(day: datetime.date) -> list[datetime.date]:
 
 
 def year_before(day: datetime.date) -> datetime.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+    """The same day a year before (29 February: the 28th)."""
+    return add_months(day, -12)
 
 
 def parse_date(value: str | None, *, today: datetime.date | None = None) -> datetime.date:
@@ -328,9 +314,7 @@ def _quarter_children(path: str, on: datetime.date) -> models.QuerySet[Child]:
     """Left-behind children of the subtree whose membership overlaps the calendar quarter of
     `on`, annotated `was_checked` (a check in that quarter): the definition of
     cases.checks.selectors.check_quarter_completion, made groupable."""
-    first_month = 3 * ((on.month - 1) // 3) + 1
-    start = datetime.date(on.year, first_month, 1)
-    end = month_end(datetime.date(on.year, first_month + 2, 1))
+    start, end = quarter_bounds(*quarter_of(on))
     member = CategoryMembership.objects.filter(
         child_id=OuterRef("pk"), category=Category.LEFT_BEHIND, start_date__lte=end
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=start))

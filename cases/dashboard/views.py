@@ -3,6 +3,9 @@ Thin: the figures come from cases/dashboard/selectors.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import itemgetter
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
@@ -259,81 +262,118 @@ def _nth(key: str, i: int):
     return lambda r: r[key][i]
 
 
-EXPORT_TABLES = ("categories", "subregions", "trend", "payouts", "institutions", "standards", "applications")
+# An exporter gives the rows of one table of the dashboard and its columns (heading, value of a row).
+Export = tuple[list, list[tuple[str, Callable]]]
+
+
+def _export_categories(dash: dashboard_selectors.Dashboard) -> Export:
+    rows = []
+    for r in _category_table(dash):
+        rows.append((r["label"], "", r["count"]))
+        rows.extend((r["label"], s["sub"], s["count"]) for s in r["subs"])
+    columns = [
+        (_("Category"), lambda r: r[0]),
+        (_("Sub-category"), lambda r: r[1]),
+        (_("Children"), lambda r: r[2]),
+    ]
+    return rows, columns
+
+
+def _export_subregions(dash: dashboard_selectors.Dashboard) -> Export:
+    figures = [
+        (_("Children"), "children"),
+        (_("Left-behind"), "left_behind"),
+        (_("In paid categories"), "paid"),
+        (_("Overdue checks"), "overdue"),
+        (_("Left-behind children this quarter"), "quarter_total"),
+        (_("Checked this quarter"), "quarter_checked"),
+        (_("Villages"), "villages"),
+        (_("Villages without a child director"), "without_director"),
+        (_("Child directors"), "directors"),
+        (_("Applications pending"), "pending"),
+        (_("Applications past their limit"), "overdue_apps"),
+        (_("Paid in the month (yuan)"), "paid_amount"),
+    ]
+    columns: list[tuple[str, Callable]] = [
+        (_("Code"), lambda r: r["region"].code),
+        (_("Region"), lambda r: r["region"].name),
+        *[(heading, itemgetter(key)) for heading, key in figures],
+    ]
+    return _subregion_table(dash), columns
+
+
+def _trend_columns(categories: list[str], key: str, total: str) -> list[tuple[str, Callable]]:
+    """The month, one column per category (the row's `key` list), then the row's `total`."""
+    labels = dict(Category.choices)
+    return [
+        (_("Month"), lambda r: r["day"].isoformat()),
+        *[(str(labels[c]), _nth(key, i)) for i, c in enumerate(categories)],
+        (_("Total"), lambda r: r[total]),
+    ]
+
+
+def _export_trend(dash: dashboard_selectors.Dashboard) -> Export:
+    cats, rows, _paid_cats = _trend_table(dash)
+    return rows, _trend_columns(cats, "counts", "total")
+
+
+def _export_payouts(dash: dashboard_selectors.Dashboard) -> Export:
+    _cats, rows, paid_cats = _trend_table(dash)
+    return rows, _trend_columns(paid_cats, "paid", "paid_total")
+
+
+def _export_institutions(dash: dashboard_selectors.Dashboard) -> Export:
+    return dash.institutions, [(_("Kind"), lambda r: r[1]), (_("Institutions"), lambda r: r[2])]
+
+
+def _export_standards(dash: dashboard_selectors.Dashboard) -> Export:
+    columns = [
+        (_("Category"), lambda r: r["label"]),
+        (_("Monthly amount"), lambda r: r["now_amount"]),
+        (_("Set by"), lambda r: str(r["now"].standard.region.name) if r["now"] else ""),
+        (_("Effective from"), lambda r: r["now"].standard.effective_from.isoformat() if r["now"] else ""),
+        (_("A year before"), lambda r: r["before_amount"]),
+        (_("Change"), lambda r: r["change"]),
+        (_("Change (%)"), lambda r: r["change_percent"]),
+    ]
+    return dash.standards, columns
+
+
+def _export_applications(dash: dashboard_selectors.Dashboard) -> Export:
+    labels = dict(Category.choices)
+    rows = [
+        (_("Pending"), dash.total.pending_applications),
+        (_("Past their limit"), dash.total.overdue_applications),
+        *[(str(labels[c]), n) for c, n in sorted(dash.total.overdue_applications_by_category.items())],
+    ]
+    return rows, [(_("Applications"), lambda r: str(r[0])), (_("Count"), lambda r: r[1])]
+
+
+# The tables of the dashboard that export (the name in the URL), each with its exporter.
+EXPORTERS: dict[str, Callable[[dashboard_selectors.Dashboard], Export]] = {
+    "categories": _export_categories,
+    "subregions": _export_subregions,
+    "trend": _export_trend,
+    "payouts": _export_payouts,
+    "institutions": _export_institutions,
+    "standards": _export_standards,
+    "applications": _export_applications,
+}
+TREND_EXPORTS = ("trend", "payouts")  # the tables that need the twelve months of the trend
 
 
 @login_required
 def dashboard_export(request, table: str):
     """Any table of the dashboard as xlsx (the same figures the page shows)."""
-    if table not in EXPORT_TABLES:
+    exporter = EXPORTERS.get(table)
+    if exporter is None:
         raise Http404
     try:
         region, on = _params(request)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
-    dash = dashboard_selectors.dashboard_summary(user=request.user, region=region, on=on, with_trend=table in ("trend", "payouts"))
-    labels = dict(Category.choices)
-    rows: list
-    columns: list
-    if table == "categories":
-        rows = []
-        for r in _category_table(dash):
-            rows.append((r["label"], "", r["count"]))
-            rows.extend((r["label"], s["sub"], s["count"]) for s in r["subs"])
-        columns = [
-            (_("Category"), lambda r: r[0]),
-            (_("Sub-category"), lambda r: r[1]),
-            (_("Children"), lambda r: r[2]),
-        ]
-    elif table == "subregions":
-        rows = _subregion_table(dash)
-        columns = [
-            (_("Code"), lambda r: r["region"].code),
-            (_("Region"), lambda r: r["region"].name),
-            (_("Children"), lambda r: r["children"]),
-            (_("Left-behind"), lambda r: r["left_behind"]),
-            (_("In paid categories"), lambda r: r["paid"]),
-            (_("Overdue checks"), lambda r: r["overdue"]),
-            (_("Left-behind children this quarter"), lambda r: r["quarter_total"]),
-            (_("Checked this quarter"), lambda r: r["quarter_checked"]),
-            (_("Villages"), lambda r: r["villages"]),
-            (_("Villages without a child director"), lambda r: r["without_director"]),
-            (_("Child directors"), lambda r: r["directors"]),
-            (_("Applications pending"), lambda r: r["pending"]),
-            (_("Applications past their limit"), lambda r: r["overdue_apps"]),
-            (_("Paid in the month (yuan)"), lambda r: r["paid_amount"]),
-        ]
-    elif table in ("trend", "payouts"):
-        cats, trend_rows, paid_cats = _trend_table(dash)
-        rows = trend_rows
-        columns = [(_("Month"), lambda r: r["day"].isoformat())]
-        if table == "trend":
-            columns += [(str(labels[c]), _nth("counts", i)) for i, c in enumerate(cats)]
-            columns.append((_("Total"), lambda r: r["total"]))
-        else:
-            columns += [(str(labels[c]), _nth("paid", i)) for i, c in enumerate(paid_cats)]
-            columns.append((_("Total"), lambda r: r["paid_total"]))
-    elif table == "institutions":
-        rows = dash.institutions
-        columns = [(_("Kind"), lambda r: r[1]), (_("Institutions"), lambda r: r[2])]
-    elif table == "standards":
-        rows = dash.standards
-        columns = [
-            (_("Category"), lambda r: r["label"]),
-            (_("Monthly amount"), lambda r: r["now_amount"]),
-            (_("Set by"), lambda r: str(r["now"].standard.region.name) if r["now"] else ""),
-            (_("Effective from"), lambda r: r["now"].standard.effective_from.isoformat() if r["now"] else ""),
-            (_("A year before"), lambda r: r["before_amount"]),
-            (_("Change"), lambda r: r["change"]),
-            (_("Change (%)"), lambda r: r["change_percent"]),
-        ]
-    else:  # applications
-        rows = [
-            (_("Pending"), dash.total.pending_applications),
-            (_("Past their limit"), dash.total.overdue_applications),
-            *[(str(labels[c]), n) for c, n in sorted(dash.total.overdue_applications_by_category.items())],
-        ]
-        columns = [(_("Applications"), lambda r: str(r[0])), (_("Count"), lambda r: r[1])]
+    dash = dashboard_selectors.dashboard_summary(user=request.user, region=region, on=on, with_trend=table in TREND_EXPORTS)
+    rows, columns = exporter(dash)
     return export_rows(
         user=request.user,
         request=request,

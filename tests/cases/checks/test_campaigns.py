@@ -4,7 +4,7 @@ import pytest
 
 from cases.checks.models import Campaign
 from cases.checks.selectors import campaign_list, campaign_progress
-from cases.checks.services import campaign_launch, check_record
+from cases.checks.services import CheckInput, campaign_launch, check_record
 from tests.factories import CheckFactory, MembershipFactory
 from welfare.errors import ApplicationError, PermissionDeniedError
 
@@ -23,7 +23,7 @@ def test_a_county_launches_a_campaign_and_sees_progress_by_village(regions, coun
     left_behind(regions.village)
     c1 = left_behind(regions.village_c)
     left_behind(regions.other_village)  # another county: not in the campaign
-    check_record(by=village_director, child=a1, checked_on=D(2025, 2, 20), kind="safety", campaign=flood)
+    check_record(by=village_director, child=a1, data=CheckInput(checked_on=D(2025, 2, 20), kind="safety", campaign=flood))
     CheckFactory(child=c1, checked_on=D(2025, 2, 1), kind="safety")  # before the campaign
     progress = campaign_progress(user=county_official, campaign=flood)
     rows = {r["village"].name: (r["checked"], r["total"]) for r in progress["rows"]}
@@ -81,7 +81,7 @@ def test_it_refuses_a_bad_campaign_with_a_clear_message(regions, county_official
 def test_a_check_outside_the_campaign_dates_is_refused(regions, village_director, left_behind, flood):
     child = left_behind(regions.village)
     with pytest.raises(ApplicationError) as err:
-        check_record(by=village_director, child=child, checked_on=D(2025, 2, 1), campaign=flood)
+        check_record(by=village_director, child=child, data=CheckInput(checked_on=D(2025, 2, 1), campaign=flood))
     assert "campaign" in err.value.field_errors
 
 

@@ -1,39 +1,13 @@
 import datetime
 
 import pytest
-from django.db.models import F
 
-from cases.checks.dates import AddMonths, add_months, check_state_for
-from cases.checks.services import check_record, checks_states_update
-from cases.children.models import Child
+from cases.checks.dates import check_state_for
+from cases.checks.services import CheckInput, check_record, checks_states_update
 from tests.cases.checks.conftest import at
 from tests.factories import ChildFactory
 
 D = datetime.date
-
-MONTH_END_CASES = [
-    (D(2023, 11, 30), D(2024, 2, 29)),  # into a leap February
-    (D(2024, 11, 30), D(2025, 2, 28)),  # into a common February
-    (D(2023, 11, 29), D(2024, 2, 29)),
-    (D(2024, 8, 31), D(2024, 11, 30)),
-    (D(2024, 5, 31), D(2024, 8, 31)),
-    (D(2024, 2, 29), D(2024, 5, 29)),
-    (D(2024, 12, 15), D(2025, 3, 15)),
-    (D(2024, 10, 31), D(2025, 1, 31)),  # across the year end
-]
-
-
-@pytest.mark.parametrize(("day", "due"), MONTH_END_CASES)
-def test_it_adds_three_months_clamping_to_the_months_last_day(day, due):
-    assert add_months(day, 3) == due
-
-
-@pytest.mark.django_db
-def test_it_does_the_same_month_arithmetic_in_sql_as_in_python(regions):
-    for day, _due in MONTH_END_CASES:
-        ChildFactory(region=regions.village, registered_on=day)
-    rows = Child.objects.annotate(due=AddMonths(F("registered_on"), months=3)).values_list("registered_on", "due")
-    assert {day: due for day, due in rows} == dict(MONTH_END_CASES)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +38,7 @@ def test_it_moves_the_due_date_three_months_after_a_check_on_a_month_end(
 ):
     time_machine.move_to(at(checked_on + datetime.timedelta(days=1)), tick=False)
     child = left_behind(regions.village, registered_on=D(2023, 9, 1))
-    check_record(by=village_director, child=child, checked_on=checked_on)
+    check_record(by=village_director, child=child, data=CheckInput(checked_on=checked_on))
     child.refresh_from_db()
     assert child.next_check_due == due
     assert child.check_state == "ok"
@@ -74,7 +48,7 @@ def test_it_moves_the_due_date_three_months_after_a_check_on_a_month_end(
 def test_it_uses_the_interval_setting(regions, village_director, left_behind, today, settings):
     settings.CHECK_INTERVAL_MONTHS = 1
     child = left_behind(regions.village)
-    check_record(by=village_director, child=child, checked_on=D(2025, 1, 31))
+    check_record(by=village_director, child=child, data=CheckInput(checked_on=D(2025, 1, 31)))
     child.refresh_from_db()
     assert child.next_check_due == D(2025, 2, 28)
     assert child.check_state == "overdue"
@@ -99,8 +73,8 @@ def test_it_schedules_from_the_day_the_child_became_left_behind(regions, left_be
 @pytest.mark.django_db
 def test_it_keeps_the_latest_check_when_an_older_visit_is_entered_late(regions, village_director, left_behind, today):
     child = left_behind(regions.village)
-    check_record(by=village_director, child=child, checked_on=D(2025, 2, 20))
-    check_record(by=village_director, child=child, checked_on=D(2024, 12, 1))
+    check_record(by=village_director, child=child, data=CheckInput(checked_on=D(2025, 2, 20)))
+    check_record(by=village_director, child=child, data=CheckInput(checked_on=D(2024, 12, 1)))
     child.refresh_from_db()
     assert child.next_check_due == D(2025, 5, 20)
 
@@ -108,7 +82,7 @@ def test_it_keeps_the_latest_check_when_an_older_visit_is_entered_late(regions, 
 @pytest.mark.django_db
 def test_it_does_not_track_a_child_who_is_not_left_behind(regions, village_director, today):
     child = ChildFactory(region=regions.village)
-    check_record(by=village_director, child=child, checked_on=D(2025, 2, 1))
+    check_record(by=village_director, child=child, data=CheckInput(checked_on=D(2025, 2, 1)))
     checks_states_update(today=today)
     child.refresh_from_db()
     assert (child.next_check_due, child.check_state) == (None, None)

@@ -10,7 +10,7 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from cases.checks.models import Check
-from cases.checks.services import check_record
+from cases.checks.services import CheckInput, check_record
 from tests.cases.checks.conftest import at
 from tests.factories import UserFactory
 from welfare.roles import Role
@@ -56,8 +56,8 @@ def test_it_records_the_same_check_again_after_the_window(api_client, village_di
 
 
 def test_the_service_answers_the_first_check_and_says_so(village_director, our_child):
-    first = check_record(by=village_director, child=our_child, checked_on=D(2025, 2, 28))
-    again = check_record(by=village_director, child=our_child, checked_on=D(2025, 2, 28), notes="again")
+    first = check_record(by=village_director, child=our_child, data=CheckInput(checked_on=D(2025, 2, 28)))
+    again = check_record(by=village_director, child=our_child, data=CheckInput(checked_on=D(2025, 2, 28), notes="again"))
     assert (again.id, again.is_repeat, first.is_repeat) == (first.id, True, False)
     assert Check.objects.get().notes == ""
 
