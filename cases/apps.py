@@ -36,7 +36,15 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.children.models import CategoryMembership, Child, Guardian
+        from cases.children.selectors import child_home_counts, child_list
+        from welfare.admin_mixins import register_choice_selector
         from welfare.models import Region
+        from welfare.views import register_home_counts
+
+        # The shared kernel (welfare/) knows no domain app: the admin's child choices and the
+        # home page's worklist and review figures are declared to it here.
+        register_choice_selector(Child, child_list)
+        register_home_counts(child_home_counts)
 
         # The child list API's cache (cases.children.list_cache) learns of every single write here;
         # set-wise writes go through cases.children.models.ListedQuerySet.

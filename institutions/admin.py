@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import Inspection, Institution, Placement, Staff, Training
-from institutions.selectors import inspection_list, institution_list, placement_list, staff_list
+from institutions.selectors import inspection_list, institution_list, placement_list, staff_list, with_care_counts
 from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, ScopedInlineMixin
 from welfare.roles import Action, Role
 from welfare.validators import PersonFieldsAdminMixin
@@ -51,22 +51,15 @@ class InstitutionAdmin(PersonFieldsAdminMixin, ScopedAdminMixin, admin.ModelAdmi
     ordering = ("region__path", "kind", "name")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                _placed=Count("placements", filter=Q(placements__left_on__isnull=True), distinct=True),
-                _staff=Count("staff", filter=Q(staff__left_on__isnull=True), distinct=True),
-            )
-        )
+        return with_care_counts(super().get_queryset(request))
 
-    @admin.display(description=_("children placed"), ordering="_placed")
+    @admin.display(description=_("children placed"), ordering="children_in_care")
     def children_placed(self, obj) -> int:
-        return obj._placed
+        return obj.children_in_care
 
-    @admin.display(description=_("staff"), ordering="_staff")
+    @admin.display(description=_("staff"), ordering="staff_in_post")
     def staff_count(self, obj) -> int:
-        return obj._staff
+        return obj.staff_in_post
 
 
 class TrainingInline(ScopedInlineMixin, admin.TabularInline):

@@ -9,16 +9,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from institutions.models import Institution, Placement, Staff
-from institutions.selectors import institution_list, placement_list, staff_list
+from institutions.selectors import in_region_subtree, institution_list, placement_list, staff_list
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, export_format, export_schema
 from welfare.exports import export_rows
-from welfare.models import Region
 from welfare.scoping import get_in_scope_or_404
-
-
-def _subtree(queryset, field: str, code: str):
-    path = Region.objects.filter(code=code).values_list("path", flat=True).first()
-    return queryset.none() if path is None else queryset.filter(**{f"{field}__path__startswith": path})
 
 
 class ScopedReadOnlyViewSet(ExportErrorsAsJsonMixin, viewsets.ReadOnlyModelViewSet):
@@ -50,7 +44,7 @@ class InstitutionFilter(filters.FilterSet):
         fields = ["region", "kind", "name"]
 
     def filter_region(self, queryset, name, value):
-        return _subtree(queryset, "region", value)
+        return in_region_subtree(queryset, "region", value)
 
 
 class InstitutionViewSet(ScopedReadOnlyViewSet):
@@ -113,7 +107,7 @@ class StaffFilter(filters.FilterSet):
         fields = ["region", "position", "institution", "active"]
 
     def filter_region(self, queryset, name, value):
-        return _subtree(queryset, "region", value)
+        return in_region_subtree(queryset, "region", value)
 
 
 class StaffViewSet(ScopedReadOnlyViewSet):

@@ -7,6 +7,10 @@ class InstitutionsConfig(AppConfig):
     verbose_name = _("Institutions and staff")
 
     def ready(self) -> None:
+        from institutions.models import Institution
         from institutions.scoping import register
+        from institutions.selectors import institution_list
+        from welfare.admin_mixins import register_choice_selector
 
         register()
+        register_choice_selector(Institution, institution_list)

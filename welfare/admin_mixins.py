@@ -4,7 +4,8 @@ The admin is one more page of the system, so it reads through the same scoped se
 every other page (a county official with is_staff sees their subtree only) and asks the role
 matrix of welfare/roles.py instead of Django's per-model permissions. Out-of-scope objects are
 simply not found (the admin answers with a redirect and "doesn't exist"); an object that is
-in scope but not changeable for the role is shown read-only.
+in scope but not changeable for the role is shown read-only. A foreign key offers the rows of
+the selector its model's app registers (`register_choice_selector`, from AppConfig.ready()).
 """
 
 from collections.abc import Callable
@@ -88,30 +89,28 @@ class _MaskingHistoryHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+# model -> selector(user=...) -> the rows of that model a user may pick in a foreign-key field.
+# Filled by the domain apps' AppConfig.ready() (`register_choice_selector`).
+ChoiceSelector = Callable[..., models.QuerySet]
+_CHOICE_SELECTORS: dict[type[models.Model], ChoiceSelector] = {
+    Region: lambda *, user: region_list(user=user).order_by("path"),
+}
+
+
+def register_choice_selector(model: type[models.Model], selector: ChoiceSelector) -> None:
+    """Declare the scoped selector (`selector(user=...)`) whose rows are the admin's choices for
+    a foreign key to `model`. Called by a domain app's AppConfig.ready()."""
+    _CHOICE_SELECTORS[model] = selector
+
+
 class _FormFieldScopingMixin:
     """Foreign-key choices limited to what the user may see."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        user = request.user
-        if related is Region:
-            kwargs["queryset"] = region_list(user=user).order_by("path")
-        else:
-            label = related._meta.label
-            if label == "cases.Child":
-                from cases.children.selectors import child_list
-
-                kwargs["queryset"] = child_list(user=user)
-            elif label == "institutions.Institution":
-                kwargs["queryset"] = scoped_institutions(user)
+        selector = _CHOICE_SELECTORS.get(db_field.related_model)
+        if selector is not None:
+            kwargs["queryset"] = selector(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
-
-
-def scoped_institutions(user) -> models.QuerySet:
-    """Institutions in the user's subtree; institution staff see their own institution only."""
-    from institutions.models import Institution
-
-    return scope_queryset(Institution.objects.all(), user, region_field="region")
 
 
 class ScopedAdminMixin(MaskedIdNumberMixin, _FormFieldScopingMixin):

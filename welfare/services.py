@@ -4,6 +4,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -331,22 +332,22 @@ def user_provision(
     binding and password. Returns (user, created). County officials and administrators may
     use the Django admin (is_staff); administrators are superusers. `password_hash`, when given,
     is the already hashed `password` (demo data hashes one password once for many users)."""
-    from institutions.models import Institution
-
     if by is not None:
         require(by, Action.ADMINISTER)
     User = get_user_model()
+    Institution = User._meta.get_field("institution").related_model
     username = (username or "").strip()
     errors: dict[str, str] = {}
     if not username:
         errors["username"] = _("Enter a user name.")
-    region = institution = None
+    region = None
+    institution: Any = None  # an institutions.Institution: the kernel does not import that app
     if region_code:
         region = Region.objects.filter(code=region_code.strip()).first()
         if region is None:
             errors["region"] = _("There is no region with the code %(code)s.") % {"code": region_code}
     if institution_id is not None:
-        institution = Institution.objects.filter(pk=institution_id).select_related("region").first()
+        institution = Institution._default_manager.filter(pk=institution_id).select_related("region").first()
         if institution is None:
             errors["institution"] = _("There is no institution with the id %(id)s.") % {"id": institution_id}
     if not errors:

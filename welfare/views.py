@@ -1,76 +1,53 @@
 """The shell pages: the home page of each role and the language switch."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from welfare.roles import Action, Role, can
+from welfare.roles import Role
 
-# Each link names the URL names it may have (the first that exists wins): pages that other
-# parts of the system have not built yet simply do not show.
+# Each tile of a home page: its label, a hint, and the URL name of its page.
 LINKS: dict[str, tuple] = {
-    "worklist": (_("My worklist"), _("Returned records, drafts, checks due"), ("cases:worklist",)),
-    "register": (_("Register a child"), _("Identity number, guardians, categories"), ("cases:child_register",)),
-    "find": (_("Find a child"), _("By name, identity number or guardian"), ("cases:child_list",)),
+    "worklist": (_("My worklist"), _("Returned records, drafts, checks due"), "cases:worklist"),
+    "register": (_("Register a child"), _("Identity number, guardians, categories"), "cases:child_register"),
+    "find": (_("Find a child"), _("By name, identity number or guardian"), "cases:child_list"),
     "checks": (
         _("Checks"),
         _("Left-behind children due or overdue for their three-monthly check"),
-        ("cases:checks_mine", "cases:check_worklist"),
+        "cases:checks_mine",
     ),
-    "checks_overdue": (
-        _("Overdue checks"),
-        _("Overdue and due-soon children by village"),
-        ("cases:checks_overdue",),
-    ),
-    "campaigns": (_("Check campaigns"), _("Summer and flood-season safety checks"), ("cases:campaigns",)),
-    "applications": (
-        _("Applications"),
-        _("Recognition applications filed for families"),
-        ("cases:application_list", "cases:applications"),
-    ),
-    "child_review": (
-        _("Review new or changed children"),
-        _("Approve or return with a comment"),
-        ("cases:review_queue",),
-    ),
+    "checks_overdue": (_("Overdue checks"), _("Overdue and due-soon children by village"), "cases:checks_overdue"),
+    "campaigns": (_("Check campaigns"), _("Summer and flood-season safety checks"), "cases:campaigns"),
+    "applications": (_("Applications"), _("Recognition applications filed for families"), "cases:application_list"),
+    "child_review": (_("Review new or changed children"), _("Approve or return with a comment"), "cases:review_queue"),
     "application_review": (
         _("Applications to review"),
         _("First review by the township"),
-        ("cases:application_township_queue", "cases:application_review_queue", "cases:application_queue_township"),
+        "cases:application_township_queue",
     ),
     "application_approve": (
         _("Applications to approve"),
         _("County approval or rejection within the time limit"),
-        ("cases:application_county_queue", "cases:application_approval_queue", "cases:application_queue_county"),
+        "cases:application_county_queue",
     ),
-    "payouts": (
-        _("Monthly payouts"),
-        _("Compute, check and approve the month"),
-        ("benefits:payout_run_list", "benefits:payout_runs", "benefits:payouts"),
-    ),
-    "standards": (
-        _("Allowance standards"),
-        _("Amounts in force and raises"),
-        ("benefits:standard_list", "benefits:standards"),
-    ),
-    "dashboard": (_("Dashboard"), _("Children by category, overdue checks, applications"), ("cases:dashboard",)),
-    "import": (
-        _("Import a roster"),
-        _("Excel roster of children"),
-        ("cases:import", "cases:roster_import", "cases:import_roster"),
-    ),
+    "payouts": (_("Monthly payouts"), _("Compute, check and approve the month"), "benefits:payout_run_list"),
+    "standards": (_("Allowance standards"), _("Amounts in force and raises"), "benefits:standard_list"),
+    "dashboard": (_("Dashboard"), _("Children by category, overdue checks, applications"), "cases:dashboard"),
+    "import": (_("Import a roster"), _("Excel roster of children"), "cases:import"),
     "institutions": (
         _("Institutions"),
         _("Institutions, staff and placements"),
-        ("institutions:institution_list", "institutions:index"),
+        "institutions:institution_list",
     ),
-    "admin": (_("Administration"), _("Users, regions and reference data"), ("admin:index",)),
+    "admin": (_("Administration"), _("Users, regions and reference data"), "admin:index"),
 }
 
 ROLE_LINKS: dict[str, tuple[str, ...]] = {
@@ -102,15 +79,6 @@ ROLE_LINKS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _resolve(names: tuple[str, ...]) -> str | None:
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
-
-
 def home_links(user) -> list[dict]:
     """The links of the user's home page, in the order that role works through them."""
     role = Role.ADMIN if user.is_superuser else user.role
@@ -118,25 +86,28 @@ def home_links(user) -> list[dict]:
     for key in ROLE_LINKS.get(role, ("find",)):
         if key == "admin" and not user.is_staff:
             continue
-        label, hint, names = LINKS[key]
-        url = _resolve(names)
-        if url:
-            links.append({"key": key, "label": label, "hint": hint, "url": url})
+        label, hint, name = LINKS[key]
+        links.append({"key": key, "label": label, "hint": hint, "url": reverse(name)})
     return links
 
 
-def _home_counts(user) -> dict[str, int]:
-    from cases.children.models import Child, Draft
-    from cases.children.selectors import child_list
+# Selectors `counts(user=...)` -> {tile key: count} whose figures the tiles show. Filled by the
+# domain apps' AppConfig.ready() (`register_home_counts`).
+HomeCounts = Callable[..., dict[str, int]]
+_HOME_COUNTS: list[HomeCounts] = []
 
-    children = child_list(user=user)
-    counts = {}
-    if user.role in (Role.VILLAGE_DIRECTOR, Role.TOWNSHIP_SUPERVISOR):
-        counts["worklist"] = (
-            children.filter(review_status=Child.ReviewStatus.RETURNED).count() + Draft.objects.filter(user=user).count()
-        )
-    if can(user, Action.REVIEW) or can(user, Action.APPROVE):
-        counts["child_review"] = children.filter(review_status=Child.ReviewStatus.PENDING).count()
+
+def register_home_counts(counts: HomeCounts) -> None:
+    """Declare a selector `counts(user=...)` -> {tile key: count} for the home page's tiles.
+    Called by a domain app's AppConfig.ready()."""
+    if counts not in _HOME_COUNTS:
+        _HOME_COUNTS.append(counts)
+
+
+def _home_counts(user) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for selector in _HOME_COUNTS:
+        counts.update(selector(user=user))
     return counts
 
 

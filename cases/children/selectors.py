@@ -3,7 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
-from cases.children.models import CategoryMembership, Child, Guardian
+from cases.children.models import CategoryMembership, Child, Draft, Guardian
+from welfare.roles import Action, Role, can
 from welfare.scoping import get_in_scope_or_404, scope_queryset
 
 
@@ -16,6 +17,20 @@ def child_list(*, user) -> models.QuerySet[Child]:
 def child_get(*, user, child_id) -> Child:
     """One child in scope, or 404."""
     return get_in_scope_or_404(child_list(user=user).select_related("region", "household_region"), id=child_id)
+
+
+def child_home_counts(*, user) -> dict[str, int]:
+    """The figures of the home page's tiles (welfare/views.py): the worklist of directors and
+    supervisors (records returned to them and their drafts) and the children awaiting review."""
+    children = child_list(user=user)
+    counts = {}
+    if user.role in (Role.VILLAGE_DIRECTOR, Role.TOWNSHIP_SUPERVISOR):
+        counts["worklist"] = (
+            children.filter(review_status=Child.ReviewStatus.RETURNED).count() + Draft.objects.filter(user=user).count()
+        )
+    if can(user, Action.REVIEW) or can(user, Action.APPROVE):
+        counts["child_review"] = children.filter(review_status=Child.ReviewStatus.PENDING).count()
+    return counts
 
 
 def child_visible(*, user, child_id) -> bool:

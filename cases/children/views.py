@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -90,38 +90,6 @@ def guardian_reveal(request, guardian_id: int):
 
 
 PAGE_SIZE = 20
-
-
-def optional_url(names, *args, query: dict | None = None) -> str | None:
-    """The URL of a page another part of the system provides, or None while it does not exist."""
-    for name in [names] if isinstance(names, str) else names:
-        try:
-            url = reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-        return f"{url}?{urlencode(query)}" if query else url
-    return None
-
-
-def child_action_url(names, child_id: int) -> str | None:
-    """A page about one child that another part provides: `.../<child_id>/...` or `...?child=<id>`."""
-    return optional_url(names, child_id) or optional_url(names, query={"child": child_id})
-
-
-# URL names of the pages other parts provide (the first that exists is used).
-CHECK_CREATE = ("cases:check_new", "cases:check_create")
-
-
-CHECK_WORKLIST = ("cases:checks_mine", "cases:check_worklist")
-
-
-APPLICATION_CREATE = ("cases:application_new", "cases:application_create", "cases:application_file")
-
-
-APPLICATION_DETAIL = ("cases:application_detail",)
-
-
-REVEAL = ("cases:child_reveal",)
 
 
 def _new_token() -> str:
@@ -356,10 +324,13 @@ def child_detail_page(request, child_id: int):
         "can_create": can(user, Action.CREATE),
         "can_review": _can_review(user) and child.review_status == Child.ReviewStatus.PENDING,
         "review_form": ReviewForm(),
-        "check_url": child_action_url(CHECK_CREATE, child.id) if can(user, Action.CREATE) else None,
-        "application_url": child_action_url(APPLICATION_CREATE, child.id) if can(user, Action.APPLY) else None,
-        "reveal_url": optional_url(REVEAL, child.id) if child.id_number and can(user, Action.REVEAL_ID) else None,
-        "application_detail_name": next((n for n in APPLICATION_DETAIL if optional_url(n, 0)), None),
+        "check_url": reverse("cases:check_new", args=[child.id]) if can(user, Action.CREATE) else None,
+        "application_url": (
+            f"{reverse('cases:application_new')}?{urlencode({'child': child.id})}" if can(user, Action.APPLY) else None
+        ),
+        "reveal_url": (
+            reverse("cases:child_reveal", args=[child.id]) if child.id_number and can(user, Action.REVEAL_ID) else None
+        ),
     }
     return render(request, "cases/children/detail.html", context)
 
@@ -505,7 +476,6 @@ def worklist_page(request):
         .select_related("region")
         .order_by("next_check_due", "id")[:50],
         "drafts": Draft.objects.filter(user=user, kind=Draft.Kind.CHILD_REGISTRATION).order_by("-updated_at")[:20],
-        "check_worklist_url": optional_url(CHECK_WORKLIST),
         "can_register": can(user, Action.CREATE),
     }
     return render(request, "cases/children/worklist.html", context)

@@ -215,14 +215,11 @@ class Figures:
         return f
 
 
-def _payout_models():
-    """benefits.Payout and PayoutRun, or (None, None) while the benefits app has no payouts."""
+def _payout_model():
+    """benefits.Payout, looked up when a figure needs it (benefits imports cases as it loads)."""
     from django.apps import apps
 
-    try:
-        return apps.get_model("benefits", "Payout"), apps.get_model("benefits", "PayoutRun")
-    except LookupError:
-        return None, None
+    return apps.get_model("benefits", "Payout")
 
 
 def _open_on(day: datetime.date, prefix: str = "") -> Q:
@@ -296,17 +293,14 @@ def _live_figures(region: Region, on: datetime.date, *, group: str = "below") ->
         if row["late"]:
             f.overdue_applications_by_category[row["category"]] += row["late"]
     # Money paid in the month of the date (approved or exported runs).
-    Payout, _run = _payout_models()
-    if Payout is not None:
-        payouts = Payout.objects.filter(
-            Payout.in_months([month_start(on)]), child__region__path__startswith=path, run__status__in=PAID_RUN_STATUSES
-        )
-        for row in (
-            g.values(payouts, "child__region", "category").annotate(n=Count("id"), amount=Sum("amount")).order_by()
-        ):
-            f = out[g.key(row, "child__region")]
-            f.paid_count[row["category"]] += row["n"]
-            f.paid_amount[row["category"]] += row["amount"] or Decimal("0")
+    Payout = _payout_model()
+    payouts = Payout.objects.filter(
+        Payout.in_months([month_start(on)]), child__region__path__startswith=path, run__status__in=PAID_RUN_STATUSES
+    )
+    for row in g.values(payouts, "child__region", "category").annotate(n=Count("id"), amount=Sum("amount")).order_by():
+        f = out[g.key(row, "child__region")]
+        f.paid_count[row["category"]] += row["n"]
+        f.paid_amount[row["category"]] += row["amount"] or Decimal("0")
     return out
 
 
@@ -338,16 +332,15 @@ def _live_trend(region: Region, points: list[datetime.date], *, group: str = "se
         for i in range(len(points)):
             if row[f"p{i}"]:
                 series[i].categories[row["category"]] += row[f"p{i}"]
-    Payout, _run = _payout_models()
-    if Payout is not None:
-        months = {month_start(d): i for i, d in enumerate(points)}
-        qs = Payout.objects.filter(
-            Payout.in_months(list(months)), child__region__path__startswith=path, run__status__in=PAID_RUN_STATUSES
-        )
-        for row in (
-            g.values(qs, "child__region", "month", "category").annotate(n=Count("id"), amount=Sum("amount")).order_by()
-        ):
-            f = out[g.key(row, "child__region")][months[row["month"]]]
-            f.paid_count[row["category"]] += row["n"]
-            f.paid_amount[row["category"]] += row["amount"] or Decimal("0")
+    Payout = _payout_model()
+    months = {month_start(d): i for i, d in enumerate(points)}
+    qs = Payout.objects.filter(
+        Payout.in_months(list(months)), child__region__path__startswith=path, run__status__in=PAID_RUN_STATUSES
+    )
+    for row in (
+        g.values(qs, "child__region", "month", "category").annotate(n=Count("id"), amount=Sum("amount")).order_by()
+    ):
+        f = out[g.key(row, "child__region")][months[row["month"]]]
+        f.paid_count[row["category"]] += row["n"]
+        f.paid_amount[row["category"]] += row["amount"] or Decimal("0")
     return out

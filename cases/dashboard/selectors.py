@@ -6,14 +6,13 @@ counties' snapshots (services.py), computing a missing one on the spot."""
 from __future__ import annotations
 
 import datetime
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import Count
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -104,46 +103,18 @@ def _snapshot_trend(region: Region, points: list[datetime.date], today_figures: 
     return [*(Figures.from_json(rows[d]) if d in rows else Figures() for d in month_ends), today_figures]
 
 
-def _link(names, **query) -> str:
-    """A link to the scoped list behind a number: the named page when it exists, with the
-    query parameters; the page's expected path otherwise."""
-    url = _link_base((names,) if isinstance(names, str) else tuple(names))
+def list_link(name: str, **query) -> str:
+    """A link to the scoped list behind a number: the page named `name`, with the query
+    parameters that are set."""
     query = {k: v for k, v in query.items() if v not in (None, "")}
+    url = reverse(name)
     return f"{url}?{urlencode(query)}" if query else url
-
-
-@functools.lru_cache(maxsize=64)
-def _link_base(names: tuple[str, ...]) -> str:
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return names[-1] if names[-1].startswith("/") else "/"
-
-
-CHILD_LIST = ("cases:child_list", "cases:children", "/cases/children/")
-
-
-APPLICATION_LIST = ("cases:application_list", "cases:applications", "/cases/applications/")
-
-
-CHECK_LIST = ("cases:check_worklist", "cases:checks_worklist", "cases:check_list", "/cases/checks/")
-
-
-PAYOUT_RUN_LIST = ("benefits:payout_run_list", "benefits:payout_runs", "/benefits/payout-runs/")
-
-
-INSTITUTION_LIST = ("institutions:institution_list", "institutions:list", "/institutions/")
-
-
-STANDARD_LIST = ("benefits:standard_list", "benefits:standards", "/benefits/standards/")
 
 
 def children_link(region_code: str, category: str = "", sub_category: str = "", on: datetime.date | None = None) -> str:
     today = timezone.localdate()
-    return _link(
-        CHILD_LIST,
+    return list_link(
+        "cases:child_list",
         region=region_code,
         category=category,
         sub_category=sub_category,
@@ -165,9 +136,6 @@ class Dashboard:
     standards: list[dict]
     computed_at: datetime.datetime | None  # None: live figures
     level_below: str | None
-
-    def links(self) -> dict:
-        return {}
 
 
 def dashboard_summary(*, user, region: Region, on: datetime.date, with_trend: bool = True) -> Dashboard:
@@ -289,10 +257,8 @@ def dashboard_standards(*, user, region: Region, on: datetime.date) -> list[dict
     region on its path, "refers to" followed, minimums as a floor) and a year before."""
     if not in_scope(user, region):
         raise Http404
-    try:
-        from benefits.standards.resolve import StandardBook, path_codes
-    except ImportError:  # pragma: no cover
-        return []
+    from benefits.standards.resolve import StandardBook, path_codes
+
     before = year_before(on)
     codes = path_codes(region.path)
     now_book = StandardBook(on=on, paths=[region.path])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cases.children.categories import PAID_CATEGORIES, Category
 from cases.dashboard import figures as dashboard_figures
 from cases.dashboard import selectors as dashboard_selectors
+from institutions.selectors import institution_page_allowed
 from welfare.exports import export_rows
 from welfare.roles import Action, can
 
@@ -84,7 +85,7 @@ def _subregion_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
                 "left_behind_link": dashboard_selectors.children_link(region.code, Category.LEFT_BEHIND, on=dash.on),
                 "paid": sum(f.categories.get(c, 0) for c in PAID_CATEGORIES),
                 "overdue": f.overdue_checks,
-                "overdue_link": dashboard_selectors._link(dashboard_selectors.CHECK_LIST, region=region.code, state="overdue"),
+                "overdue_link": dashboard_selectors.list_link("cases:checks_mine", region=region.code, state="overdue"),
                 "quarter_total": f.quarter_total,
                 "quarter_checked": f.quarter_checked,
                 "quarter_share": _pct(f.quarter_checked, f.quarter_total),
@@ -94,7 +95,7 @@ def _subregion_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
                 "trained_share": _pct(f.directors_trained, f.directors),
                 "pending": f.pending_applications,
                 "overdue_apps": f.overdue_applications,
-                "apps_link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, overdue="1"),
+                "apps_link": dashboard_selectors.list_link("cases:application_list", region=region.code, overdue="1"),
                 "paid_amount": f.paid_total,
             }
         )
@@ -203,18 +204,22 @@ def dashboard_page(request):
         "quarter_share": _pct(t.quarter_checked, t.quarter_total),
         "trained_share": _pct(t.directors_trained, t.directors),
         "coverage_share": _pct(t.villages_with_director, t.villages),
-        "overdue_link": dashboard_selectors._link(dashboard_selectors.CHECK_LIST, region=region.code, state="overdue"),
-        "apps_link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, overdue="1"),
-        "pending_link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, status="pending"),
+        "overdue_link": dashboard_selectors.list_link("cases:checks_mine", region=region.code, state="overdue"),
+        "apps_link": dashboard_selectors.list_link("cases:application_list", region=region.code, overdue="1"),
+        "pending_link": dashboard_selectors.list_link("cases:application_list", region=region.code, status="pending"),
         "children_link": dashboard_selectors.children_link(region.code, on=on),
-        "payouts_link": dashboard_selectors._link(dashboard_selectors.PAYOUT_RUN_LIST, region=region.code),
-        "institutions_link": dashboard_selectors._link(dashboard_selectors.INSTITUTION_LIST, region=region.code),
-        "standards_link": dashboard_selectors._link(dashboard_selectors.STANDARD_LIST, region=region.code),
+        "payouts_link": dashboard_selectors.list_link("benefits:payout_run_list", region=region.code),
+        "institutions_link": (
+            dashboard_selectors.list_link("institutions:institution_list", region=region.code)
+            if institution_page_allowed(request.user)
+            else None
+        ),
+        "standards_link": dashboard_selectors.list_link("benefits:standard_list", region=region.code),
         "overdue_apps_by_category": [
             {
                 "label": str(labels[c]),
                 "count": n,
-                "link": dashboard_selectors._link(dashboard_selectors.APPLICATION_LIST, region=region.code, category=c, overdue="1"),
+                "link": dashboard_selectors.list_link("cases:application_list", region=region.code, category=c, overdue="1"),
             }
             for c, n in sorted(t.overdue_applications_by_category.items())
         ],
