@@ -20,8 +20,9 @@ from benefits.enrollments.models import Transfer
 from benefits.payouts.forms import AdjustmentForm
 from benefits.payouts.selectors import adjustment_list, enrollment_payouts
 from benefits.payouts.services import adjustment_create
-from benefits.standards.views import _page, apply_errors
+from benefits.standards.views import _page
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.roles import Action, can
 from welfare.scoping import in_scope
 
@@ -65,7 +66,7 @@ def enrollment_detail(request, pk):
                 else:
                     adjustment_create(by=request.user, child=enrollment.child, category=enrollment.category, **data)
             except ApplicationError as exc:
-                apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if which == "move":
                     messages.success(
@@ -135,7 +136,7 @@ def transfer_accept(request, pk):
         try:
             services.transfer_accept(by=request.user, transfer_id=transfer.id, region=form.cleaned_data["region"])
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Accepted: your county pays from the month shown."))
             return redirect("benefits:transfer_list")
@@ -151,7 +152,7 @@ def transfer_refuse(request, pk):
         try:
             services.transfer_refuse(by=request.user, transfer_id=transfer.id, reason=form.cleaned_data["reason"])
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Refused: the allowance stays with the county that pays it."))
             return redirect("benefits:transfer_list")

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from benefits.payouts import selectors, services
 from benefits.payouts.forms import PayoutRunStartForm
 from benefits.payouts.models import PayoutRun
-from benefits.standards.views import _page, apply_errors
+from benefits.standards.views import _page
 from cases.children.categories import Category
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.roles import Action, can
 
 
@@ -29,7 +30,7 @@ def payout_run_list(request):
             try:
                 run, created = services.payout_run_start(by=request.user, region=form.cleaned_data["region"], month=form.cleaned_data["month"])
             except ApplicationError as exc:
-                apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if not created:
                     messages.info(request, _("This month already has a run: here it is."))

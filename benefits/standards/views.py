@@ -13,18 +13,8 @@ from benefits.standards import selectors, services
 from benefits.standards.forms import RaiseForm, StandardForm
 from cases.children.categories import PAID_CHOICES
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.roles import Action, can
-
-
-def apply_errors(form, exc: ApplicationError) -> None:
-    """Put a service's refusal on the form: on its fields when they exist, else on top."""
-    placed = False
-    for field, message in exc.field_errors.items():
-        if field in form.fields:
-            form.add_error(field, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 def _page(request, qs, per_page: int = 50):
@@ -43,7 +33,7 @@ def standard_list(request):
             try:
                 services.standard_create(by=request.user, **form.cleaned_data)
             except ApplicationError as exc:
-                apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("The standard was saved."))
                 return redirect("benefits:standard_list")
@@ -68,7 +58,7 @@ def standard_raise(request):
         try:
             created = services.standard_raise(by=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("%(n)d new versions were created.") % {"n": len(created)})
             return redirect("benefits:standard_list")

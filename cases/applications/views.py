@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.standards.views import apply_errors
 from cases.applications import selectors, services
 from cases.applications.forms import ApplicationForm, ApproveForm, RejectForm, ReviewForm
 from cases.applications.models import Application
@@ -18,6 +17,7 @@ from cases.children.selectors import child_get
 from cases.children.views import lookup_throttled_page
 from welfare.audit import client_ip
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.models import Region
 from welfare.roles import Action, can
 
@@ -96,7 +96,7 @@ def application_new(request):
         except IdNumberLookupThrottled as exc:
             return lookup_throttled_page(request, exc)
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Filed. The county decides by %(date)s.") % {"date": application.due_on.isoformat()}
@@ -125,7 +125,7 @@ def application_detail(request, pk):
                     else:
                         services.application_reject(by=request.user, application=application, **form.cleaned_data)
                 except ApplicationError as exc:
-                    apply_errors(form, exc)
+                    form_add_service_errors(form, exc)
                 else:
                     messages.success(request, _("Saved."))
                     return redirect("cases:application_detail", pk=pk)

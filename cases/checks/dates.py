@@ -63,9 +63,7 @@ def quarter_of(day: datetime.date) -> tuple[int, int]:
 
 def _open_left_behind(*, today: datetime.date, child_ref: str = "pk") -> models.QuerySet[CategoryMembership]:
     """Left-behind memberships open today, correlated with the outer child."""
-    return CategoryMembership.objects.filter(
-        child_id=OuterRef(child_ref), category=LEFT_BEHIND, start_date__lte=today
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    return CategoryMembership.objects.filter(child_id=OuterRef(child_ref), category=LEFT_BEHIND).open_on(today)
 
 
 def _tracked_q(*, today: datetime.date) -> Q:
@@ -90,8 +88,8 @@ def check_due_date_for(*, child: Child, today: datetime.date | None = None) -> d
     if child.died_on is not None or child.birth_date <= sixteen_cutoff(today):
         return None
     membership = (
-        CategoryMembership.objects.filter(child=child, category=LEFT_BEHIND, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        CategoryMembership.objects.filter(child=child, category=LEFT_BEHIND)
+        .open_on(today)
         .order_by("start_date")
         .first()
     )

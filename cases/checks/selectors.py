@@ -184,9 +184,7 @@ def check_quarter_completion(*, user, region: Region, year: int, quarter: int) -
     membership overlaps the quarter and they lived in the region's subtree (in scope)."""
     require_in_scope(user, region)
     start, end = quarter_bounds(year, quarter)
-    member = CategoryMembership.objects.filter(child_id=OuterRef("pk"), category=LEFT_BEHIND, start_date__lte=end).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=start)
-    )
+    member = CategoryMembership.objects.filter(child_id=OuterRef("pk"), category=LEFT_BEHIND).open_during(start, end)
     checked = Check.objects.filter(child_id=OuterRef("pk"), checked_on__gte=start, checked_on__lte=end)
     per_village = (
         child_list(user=user)
@@ -246,9 +244,9 @@ def campaign_get(*, user, campaign_id) -> Campaign:
 
 def campaign_children(*, user, campaign: Campaign) -> models.QuerySet[Child]:
     """Children the campaign must reach, in the user's scope, with `campaign_checked`."""
-    member = CategoryMembership.objects.filter(
-        child_id=OuterRef("pk"), category__in=campaign.categories, start_date__lte=campaign.deadline
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=campaign.starts_on))
+    member = CategoryMembership.objects.filter(child_id=OuterRef("pk"), category__in=campaign.categories).open_during(
+        campaign.starts_on, campaign.deadline
+    )
     done = Check.objects.filter(child_id=OuterRef("pk")).filter(
         Q(campaign=campaign) | Q(kind=campaign.kind, checked_on__gte=campaign.starts_on, checked_on__lte=campaign.deadline)
     )

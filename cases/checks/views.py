@@ -21,16 +21,10 @@ from welfare import errors as welfare_errors
 from welfare import notifications as welfare_notifications
 from welfare.errors import ApplicationError
 from welfare.exports import export_rows
+from welfare.forms import form_add_service_errors
 from welfare.models import Region
 from welfare.roles import Action, can
 from welfare.scoping import region_list
-
-
-def _apply_errors(form, exc: ApplicationError) -> None:
-    if not exc.field_errors:
-        form.add_error(None, str(exc.message))
-    for field, message in exc.field_errors.items():
-        form.add_error(field if field in form.fields else None, str(message))
 
 
 @login_required
@@ -62,7 +56,7 @@ def check_new(request, child_id: int):
         try:
             checks_services.check_record(by=request.user, child=child, data=form.check_input())
         except ApplicationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Check of %(name)s recorded.") % {"name": child.name})
             return redirect("cases:checks_mine")
@@ -163,7 +157,7 @@ def campaign_new(request):
         try:
             campaign = checks_services.campaign_launch(by=request.user, **form.service_kwargs())
         except ApplicationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Campaign launched."))
             return redirect("cases:campaign_detail", campaign_id=campaign.id)

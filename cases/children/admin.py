@@ -6,30 +6,36 @@ read-only: they are recorded on the check pages."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.checks.models import Check
 from cases.children import selectors
-from cases.children.categories import Category, is_paid
+from cases.children.categories import Category
 from cases.children.models import CategoryMembership, Child, Guardian
 from cases.children.reveal import child_id_number_reveal, guardian_id_number_reveal
+from cases.children.rules import membership_end_errors, membership_refusal
 from cases.children.services import (
-    _validated_identity,
+    GUARDIAN_FIELDS,
+    child_identity_validate,
     child_possible_duplicates,
     child_register,
     child_update,
     guardian_add,
+    guardian_fields_clean,
+    guardian_remove,
+    guardian_update,
     membership_end,
     membership_start,
+    membership_update,
 )
 from cases.roster.resources import RosterImportAdminMixin
 from welfare.admin_mixins import ScopedHistoryAdmin, ScopedInlineMixin, may_reveal_id_numbers
 from welfare.audit import client_ip
 from welfare.errors import ApplicationError
-from welfare.idnumber import normalize_id_number, parse_id_number
+from welfare.forms import form_add_service_errors
 from welfare.models import Region
 from welfare.roles import Action
 from welfare.validators import PersonFieldsAdminMixin
@@ -47,10 +53,7 @@ class CategoryFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in Category.values:
             return queryset
-        today = timezone.localdate()
-        current = CategoryMembership.objects.filter(category=self.value(), start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=today)
-        )
+        current = CategoryMembership.objects.filter(category=self.value()).open_on(timezone.localdate())
         return queryset.filter(pk__in=current.values("child_id"))
 
 
@@ -83,27 +86,25 @@ class ChildTownshipFilter(TownshipFilter):
     child_region_path = "child__region__path"
 
 
-# The guardian fields shown in the inline form and on the guardian's own admin page.
-GUARDIAN_FIELDS = ("child", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
-
-
 class GuardianInlineForm(forms.ModelForm):
+    """A guardian's fields, checked in `clean` by the services' rule (guardian_fields_clean) so
+    a refusal shows beside its field; ChildAdmin.save_formset and GuardianAdmin.save_model then
+    write through the services."""
+
     class Meta:
         model = Guardian
-        fields = GUARDIAN_FIELDS
+        fields = ("child", *GUARDIAN_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
-        if "id_number" in self.fields:
-            number = normalize_id_number(cleaned.get("id_number"))
-            if number:
-                try:
-                    parse_id_number(number)
-                except ValidationError as exc:
-                    self.add_error("id_number", exc.messages[0])
-            cleaned["id_number"] = number
-        if not cleaned.get("is_migrant_worker"):
-            cleaned["work_place"] = ""
+        record = {name: getattr(self.instance, name) for name in GUARDIAN_FIELDS}
+        record.update({name: cleaned[name] for name in GUARDIAN_FIELDS if name in cleaned})
+        try:
+            cleaned.update(
+                {name: value for name, value in guardian_fields_clean(**record).items() if name in self.fields}
+            )
+        except ApplicationError as exc:
+            form_add_service_errors(self, exc)
         return cleaned
 
 
@@ -132,15 +133,10 @@ class MembershipFormSet(BaseInlineFormSet):
         for form, category, start, _end in rows:
             if form.instance.pk:
                 continue
-            for other, other_category, _other_start, other_end in rows:
-                if other is form or (other_end is not None and other_end < start):
-                    continue
-                if other_category == category:
-                    raise ValidationError(_("The child is already in this category."))
-                if is_paid(category) and is_paid(other_category):
-                    raise ValidationError(
-                        _("A child can receive only one basic living allowance: end the other paid category first.")
-                    )
+            others = [c for other, c, _start, end in rows if other is not form and (end is None or end >= start)]
+            refusal = membership_refusal(category=category, open_categories=others)
+            if refusal is not None:
+                raise ValidationError(refusal)
 
 
 class MembershipInlineForm(forms.ModelForm):
@@ -158,10 +154,9 @@ class MembershipInlineForm(forms.ModelForm):
             if instance.end_date and "end_date" in self.changed_data:
                 self.add_error("end_date", _("This membership has already ended."))
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if end and start and end < start:
-            self.add_error("end_date", _("The end date cannot be before the start date."))
-        if end and not (cleaned.get("end_reason") or "").strip():
-            self.add_error("end_reason", _("Give the reason the membership ends."))
+        if end and start:  # the rule of cases.children.services.membership_end
+            for name, message in membership_end_errors(start_date=start, end_date=end, end_reason=cleaned.get("end_reason", "")).items():
+                self.add_error(name, message)
         return cleaned
 
 
@@ -235,7 +230,7 @@ class ChildAdminForm(forms.ModelForm):
             cleaned["household_region"] = region
         number = cleaned.get("id_number") if "id_number" in self.fields else self.instance.id_number
         try:
-            number, sex, birth = _validated_identity(
+            number, sex, birth = child_identity_validate(
                 id_number=number,
                 sex=cleaned.get("sex") or None,
                 birth_date=cleaned.get("birth_date"),
@@ -243,8 +238,7 @@ class ChildAdminForm(forms.ModelForm):
                 by=self.user,  # a number recorded outside the user's area: its county only
             )
         except ApplicationError as exc:
-            for key, msg in (exc.field_errors or {None: exc.message}).items():
-                self.add_error(key if key in self.fields else None, msg)
+            form_add_service_errors(self, exc)
         else:
             cleaned["sex"], cleaned["birth_date"] = sex, birth
             if "id_number" in self.fields:
@@ -310,10 +304,7 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
         return fieldsets
 
     def get_queryset(self, request):
-        today = timezone.localdate()
-        open_memberships = CategoryMembership.objects.filter(start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=today)
-        )
+        open_memberships = CategoryMembership.objects.open_on(timezone.localdate())
         return (
             super()
             .get_queryset(request)
@@ -342,9 +333,7 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
 
     @admin.display(description=_("categories"))
     def categories(self, obj) -> str:
-        memberships = getattr(obj, "current_memberships", None)
-        if memberships is None:
-            memberships = list(obj.memberships.filter(end_date__isnull=True))
+        memberships = obj.current_memberships  # prefetched by get_queryset: no query per row
         return "、".join(str(m.get_category_display()) for m in sorted(memberships, key=lambda m: m.category)) or "-"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -373,67 +362,57 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
         obj._state.adding, obj._state.db = False, saved._state.db
 
     def save_formset(self, request, form, formset, change):
-        child = form.instance
+        """Guardians and memberships are written by their services (rules and audit rows), never
+        by the formset itself."""
         if formset.model is Guardian:
-            formset.save(commit=False)
-            for guardian in formset.deleted_objects:
-                guardian.delete()
-            for gform in formset.forms:
-                if gform in formset.deleted_forms or not gform.has_changed():
-                    continue
-                data = gform.cleaned_data
-                if gform.instance.pk is None:
-                    saved = guardian_add(
-                        by=request.user,
-                        child=child,
-                        name=data.get("name", ""),
-                        relation=data.get("relation", ""),
-                        id_number=data.get("id_number", ""),
-                        phone=data.get("phone", ""),
-                        is_migrant_worker=bool(data.get("is_migrant_worker")),
-                        work_place=data.get("work_place", ""),
-                        can_act_as_guardian=bool(data.get("can_act_as_guardian")),
-                    )
-                    gform.instance.pk = saved.pk
-                else:
-                    gform.instance.save()
-            return
-        if formset.model is CategoryMembership:
-            formset.save(commit=False)
-            for mform in formset.forms:
-                if not mform.has_changed():
-                    continue
-                data = mform.cleaned_data
-                if mform.instance.pk is None:
-                    saved = membership_start(
-                        by=request.user,
-                        child=child,
-                        category=data["category"],
-                        start_date=data["start_date"],
-                        reason=data.get("reason", ""),
-                        sub_category=data.get("sub_category", ""),
-                    )
-                    if data.get("end_date"):
-                        membership_end(
-                            by=request.user,
-                            membership=saved,
-                            end_date=data["end_date"],
-                            end_reason=data.get("end_reason", ""),
-                        )
-                    mform.instance.pk = saved.pk
-                    continue
-                original = CategoryMembership.objects.get(pk=mform.instance.pk)
-                original.sub_category, original.reason = data.get("sub_category", ""), data.get("reason", "")
-                original.save(update_fields=["sub_category", "reason"])
-                if original.end_date is None and data.get("end_date"):
-                    membership_end(
-                        by=request.user,
-                        membership=original,
-                        end_date=data["end_date"],
-                        end_reason=data.get("end_reason", ""),
-                    )
-            return
-        super().save_formset(request, form, formset, change)
+            self._save_guardians(request, form.instance, formset)
+        elif formset.model is CategoryMembership:
+            self._save_memberships(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def _save_guardians(self, request, child, formset) -> None:
+        formset.save(commit=False)  # only lists what changed, for the admin's change message
+        for gform in formset.forms:
+            guardian = gform.instance
+            if gform in formset.deleted_forms:
+                if guardian.pk is not None:
+                    guardian_remove(by=request.user, guardian=Guardian.objects.get(pk=guardian.pk))
+                continue
+            if not gform.has_changed():
+                continue
+            data = {name: gform.cleaned_data[name] for name in GUARDIAN_FIELDS if name in gform.cleaned_data}
+            if guardian.pk is None:
+                guardian.pk = guardian_add(by=request.user, child=child, **data).pk
+            else:
+                changed = {name: value for name, value in data.items() if name in gform.changed_data}
+                guardian_update(by=request.user, guardian=Guardian.objects.get(pk=guardian.pk), **changed)
+
+    def _save_memberships(self, request, child, formset) -> None:
+        formset.save(commit=False)  # only lists what changed, for the admin's change message
+        for mform in formset.forms:
+            if not mform.has_changed():
+                continue
+            data = mform.cleaned_data
+            if mform.instance.pk is None:
+                membership = membership_start(
+                    by=request.user,
+                    child=child,
+                    category=data["category"],
+                    start_date=data["start_date"],
+                    reason=data.get("reason", ""),
+                    sub_category=data.get("sub_category", ""),
+                )
+            else:
+                membership = membership_update(
+                    by=request.user,
+                    membership=CategoryMembership.objects.get(pk=mform.instance.pk),
+                    sub_category=data.get("sub_category", ""),
+                    reason=data.get("reason", ""),
+                )
+            if membership.end_date is None and data.get("end_date"):
+                membership_end(by=request.user, membership=membership, end_date=data["end_date"], end_reason=data.get("end_reason", ""))
+            mform.instance.pk = membership.pk
 
 
 class GuardianAdminForm(GuardianInlineForm):
@@ -462,7 +441,7 @@ class GuardianAdmin(PersonFieldsAdminMixin, ScopedHistoryAdmin):
     search_fields = ("name", "phone", "child__name", "work_place")
     list_select_related = ("child",)
     autocomplete_fields = ("child",)
-    fields = GUARDIAN_FIELDS
+    fields = ("child", *GUARDIAN_FIELDS)
     ordering = ("child__name", "id")
 
     def get_readonly_fields(self, request, obj=None):
@@ -473,6 +452,17 @@ class GuardianAdmin(PersonFieldsAdminMixin, ScopedHistoryAdmin):
         if change and obj is not None and obj.id_number and may_reveal_id_numbers(request):
             guardian_id_number_reveal(by=request.user, guardian=obj, request_ip=client_ip(request))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in GUARDIAN_FIELDS if name in form.changed_data}
+        guardian_update(by=request.user, guardian=Guardian.objects.get(pk=obj.pk), **fields)
+
+    def delete_model(self, request, obj):
+        guardian_remove(by=request.user, guardian=obj)
+
+    def delete_queryset(self, request, queryset):
+        for guardian in queryset.select_related("child__region"):
+            guardian_remove(by=request.user, guardian=guardian)
 
 
 @admin.register(CategoryMembership)

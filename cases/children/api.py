@@ -50,8 +50,7 @@ def current_memberships_prefetch(on: datetime.date | None = None) -> Prefetch:
     """The memberships in force on a date, onto `child.current_memberships` (one query per page)."""
     on = on or timezone.localdate()
     qs = (
-        CategoryMembership.objects.filter(start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        CategoryMembership.objects.open_on(on)
         .order_by("category")
         .only("id", "child_id", "category")
     )
@@ -184,9 +183,7 @@ class ChildFilter(filters.FilterSet):
 
     def filter_category(self, queryset, name, value):
         today = timezone.localdate()
-        current = CategoryMembership.objects.filter(child=OuterRef("pk"), category=value, start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=today)
-        )
+        current = CategoryMembership.objects.filter(child=OuterRef("pk"), category=value).open_on(today)
         return queryset.filter(Exists(current))
 
     def filter_q(self, queryset, name, value):
@@ -508,8 +505,8 @@ class ReportViewSet(viewsets.ViewSet):
             due_soon=Count("id", filter=Q(check_state=Child.CheckState.DUE_SOON)),
         )
         by_category = dict(
-            CategoryMembership.objects.filter(child__in=children, start_date__lte=today)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            CategoryMembership.objects.filter(child__in=children)
+            .open_on(today)
             .values_list("category")
             .annotate(n=Count("child_id", distinct=True))
             .values_list("category", "n")

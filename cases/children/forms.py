@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.children.categories import Category
 from cases.children.models import Guardian, Sex
-from welfare.errors import ApplicationError
 from welfare.idnumber import normalize_id_number
 from welfare.models import Region
 from welfare.scoping import region_list
@@ -188,19 +187,3 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-def apply_service_errors(exc: ApplicationError, form: forms.Form, formset: forms.BaseFormSet | None = None) -> None:
-    """Put a service's field errors beside the fields they belong to (or above the form)."""
-    placed = False
-    for field, message in exc.field_errors.items():
-        if formset is not None and field.startswith(f"{formset.prefix}-"):
-            _prefix, index, name = field.split("-", 2)
-            target = formset.forms[int(index)]
-            target.add_error(name if name in target.fields else None, message)
-            placed = True
-        elif field in form.fields:
-            form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)

@@ -21,7 +21,6 @@ from collections import defaultdict
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
@@ -85,8 +84,8 @@ def child_rows(ids: list[int], *, on: datetime.date) -> list[dict]:
         return []
     categories: dict[int, list[str]] = defaultdict(list)
     for child_id, category in (
-        CategoryMembership.objects.filter(child_id__in=ids, start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        CategoryMembership.objects.filter(child_id__in=ids)
+        .open_on(on)
         .order_by("category")
         .values_list("child_id", "category")
     ):
@@ -101,9 +100,9 @@ def child_rows(ids: list[int], *, on: datetime.date) -> list[dict]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-# PostgreSQL: the page's children, their memberships in force and their guardians in ONE
-# statement (a miss then costs two queries: the ids, then this), guardians as JSON arrays in
-# GUARDIAN_COLUMNS order.
+# PostgreSQL: the page's children, their memberships in force (CategoryMembership.objects.open_on,
+# written in SQL) and their guardians in ONE statement (a miss then costs two queries: the ids,
+# then this), guardians as JSON arrays in GUARDIAN_COLUMNS order.
 _PG_PAGE = """
 SELECT c.id, c.name, c.id_number, c.sex, c.birth_date, r.code, h.code, c.check_state, c.next_check_due,
        c.school, c.registered_on, c.review_status,

@@ -1,6 +1,8 @@
 """Children, guardians and category memberships, and what the page forms keep: drafts of a long
 form and the one-time tokens of submitted forms."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -33,6 +35,27 @@ class ListedQuerySet(models.QuerySet):
         if count:
             _set_wise_change()
         return count
+
+
+class MembershipQuerySet(ListedQuerySet):
+    """Category memberships, with the one definition of "open on a date" (`membership_open_q`)."""
+
+    def open_on(self, day: datetime.date) -> "MembershipQuerySet":
+        """The memberships open on `day`."""
+        return self.filter(membership_open_q(day, day))
+
+    def open_during(self, first: datetime.date, last: datetime.date | None = None) -> "MembershipQuerySet":
+        """The memberships open on at least one day from `first` to `last`."""
+        return self.filter(membership_open_q(first, last))
+
+
+def membership_open_q(first: datetime.date, last: datetime.date | None) -> Q:
+    """Memberships open on at least one day from `first` to `last` (with no `last`: not ended
+    before `first`, including those that start later), as a condition for a filter or an
+    aggregate. A membership is open from its start date to its end date, both included; without
+    an end date it is still open."""
+    q = Q(end_date__isnull=True) | Q(end_date__gte=first)
+    return q if last is None else q & Q(start_date__lte=last)
 
 
 def _set_wise_change() -> None:
@@ -182,7 +205,7 @@ class CategoryMembership(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
     history = HistoricalRecords()
-    objects = ListedQuerySet.as_manager()
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("category membership")

@@ -68,8 +68,7 @@ def current_categories(child: Child, *, on=None) -> list[str]:
 
     on = on or timezone.localdate()
     return list(
-        child.memberships.filter(start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        child.memberships.open_on(on)
         .order_by("category")
         .values_list("category", flat=True)
     )
@@ -95,9 +94,7 @@ def child_filter(
         qs = qs.filter(region__path__startswith=region.path) if region else qs.none()
     if category:
         on = on or timezone.localdate()
-        memberships = CategoryMembership.objects.filter(category=category, start_date__lte=on).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=on)
-        )
+        memberships = CategoryMembership.objects.filter(category=category).open_on(on)
         if sub_category:
             memberships = memberships.filter(sub_category=sub_category)
         qs = qs.filter(id__in=memberships.values("child_id"))

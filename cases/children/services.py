@@ -1,25 +1,26 @@
 """Writes of children, guardians and category memberships: the only place their rules live."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.children.categories import PAID_CATEGORIES, Category, is_paid
+from cases.children.categories import Category
 from cases.children.models import CategoryMembership, Child, Guardian
+from cases.children.rules import id_number_recorded_message, identity_check, membership_end_errors, membership_refusal
 from welfare.audit import audit_record
 from welfare.errors import ApplicationError
-from welfare.idnumber import mask_id_number, normalize_id_number, parse_id_number
+from welfare.idnumber import normalize_id_number, parse_id_number
 from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import require_in_scope, require_record_in_scope
 from welfare.validators import person_name_clean, phone_clean
 
 
-def _validated_identity(
+def child_identity_validate(
     *,
     id_number: str | None,
     sex: str | None,
@@ -27,59 +28,35 @@ def _validated_identity(
     exclude_child_id: int | None = None,
     by=None,
 ) -> tuple[str | None, str, datetime.date]:
-    """Check the identity number and what was typed beside it; return (number, sex, birth).
-    A number recorded already is answered with where (see `_recorded_already`)."""
-    number = normalize_id_number(id_number) or None
-    errors: dict[str, str] = {}
-    if number:
-        try:
-            info = parse_id_number(number)
-        except ValidationError as exc:
-            raise ApplicationError(exc.messages[0], field_errors={"id_number": exc.messages[0]}) from None
-        if sex and sex != info.sex:
-            errors["sex"] = _("The sex does not match the identity number (it says %(sex)s).") % {
-                "sex": _("male") if info.sex == "M" else _("female")
-            }
-        if birth_date and birth_date != info.birth_date:
-            errors["birth_date"] = _("The birth date does not match the identity number (it says %(date)s).") % {
-                "date": info.birth_date.isoformat()
-            }
-        sex, birth_date = sex or info.sex, birth_date or info.birth_date
+    """The identity rules of one child (`cases.children.rules.identity_check`) and national
+    uniqueness of the number; return (number, sex, birth date) or raise ApplicationError with
+    every field's refusal. A number recorded already is answered with where (see
+    `_recorded_already`). The services and the admin's child form call this."""
+    identity = identity_check(id_number=id_number, sex=sex, birth_date=birth_date)
+    errors = dict(identity.errors)
+    number = identity.id_number
+    if number and "id_number" not in errors:
         same = Child.objects.filter(id_number=number).select_related("region")
         if exclude_child_id is not None:
             same = same.exclude(id=exclude_child_id)
         existing = same.first()
         if existing is not None:
             errors["id_number"] = _recorded_already(by=by, number=number, existing=existing)
-    else:
-        if not sex:
-            errors["sex"] = _("Enter the sex (there is no identity number to take it from).")
-        if not birth_date:
-            errors["birth_date"] = _("Enter the birth date (there is no identity number to take it from).")
-    if birth_date and birth_date > timezone.localdate():
-        errors["birth_date"] = _("The birth date cannot be in the future.")
     if errors:
         raise ApplicationError(next(iter(errors.values())), field_errors=errors)
-    assert sex is not None and birth_date is not None
-    return number, sex, birth_date
+    assert identity.sex is not None and identity.birth_date is not None
+    return number, identity.sex, identity.birth_date
 
 
 def _recorded_already(*, by, number: str, existing: Child) -> str:
-    """The national duplicate message. For a child in the caller's area it names the village (to
-    find the record); for anyone else's, the county at most: a number typed into a form must not
-    tell a stranger where a child lives (docs/SECURITY.md, "Lookups by identity number")."""
+    """The national duplicate message: the village for a child `by` may see (to find the
+    record), the county at most for anyone else's (`id_number_recorded_message`)."""
     from cases.children.selectors import child_visible
 
     if by is not None and child_visible(user=by, child_id=existing.id):
-        return _("The child with the number %(number)s is already recorded in %(region)s.") % {
-            "number": mask_id_number(number),
-            "region": existing.region.full_name,
-        }
+        return id_number_recorded_message(number=number, region=existing.region.full_name, county=None)
     county = existing.region.ancestor_at(Region.Level.COUNTY)
-    return _("The child with the number %(number)s is already recorded in another area (%(county)s): contact that county.") % {
-        "number": mask_id_number(number),
-        "county": county.full_name if county is not None else "—",
-    }
+    return id_number_recorded_message(number=number, region=None, county=county.full_name if county is not None else None)
 
 
 def _require_village(region: Region | None, field: str = "region") -> Region:
@@ -164,7 +141,7 @@ def child_register(
         name = _person_name(name, blank=_("Enter the child's name."))
     except ApplicationError as exc:
         raise ApplicationError(exc.message, field_errors={"name": exc.message}) from None
-    number, sex, birth_date = _validated_identity(id_number=id_number, sex=sex, birth_date=birth_date, by=by)
+    number, sex, birth_date = child_identity_validate(id_number=id_number, sex=sex, birth_date=birth_date, by=by)
     if number is None and not confirm_duplicate:
         _refuse_possible_duplicate(by=by, name=name, birth_date=birth_date, region=region)
     today = timezone.localdate()
@@ -204,7 +181,7 @@ def child_update(*, by, child: Child, **fields) -> Child:
         _require_village(fields["region"])
         require_in_scope(by, fields["region"])
     if {"id_number", "sex", "birth_date"} & fields.keys():
-        number, sex, birth = _validated_identity(
+        number, sex, birth = child_identity_validate(
             id_number=fields.get("id_number", child.id_number),
             sex=fields.get("sex", child.sex),
             birth_date=fields.get("birth_date", child.birth_date),
@@ -229,11 +206,12 @@ def child_update(*, by, child: Child, **fields) -> Child:
     return child
 
 
-@transaction.atomic
-def guardian_add(
+# The fields of a guardian that their services write (the child is fixed once added).
+GUARDIAN_FIELDS = ("name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
+
+
+def guardian_fields_clean(
     *,
-    by,
-    child: Child,
     name: str,
     relation: str,
     id_number: str = "",
@@ -241,9 +219,11 @@ def guardian_add(
     is_migrant_worker: bool = False,
     work_place: str = "",
     can_act_as_guardian: bool = True,
-) -> Guardian:
-    require(by, Action.CREATE)
-    require_record_in_scope(by, child, region=child.region)
+) -> dict[str, Any]:
+    """The rules of a guardian's record, for adding one, correcting one and the admin's form: a
+    name and a phone number by welfare.validators' rules, a known relation, a valid identity
+    number when one is given, a work place only for one who works away. Returns the fields
+    cleaned (GUARDIAN_FIELDS); raises ApplicationError with every field's refusal."""
     errors = {}
     try:
         name = _person_name(name, blank=_("Enter the guardian's name."))
@@ -263,18 +243,55 @@ def guardian_add(
             errors["id_number"] = exc.messages[0]
     if errors:
         raise ApplicationError(next(iter(errors.values())), field_errors=errors)
-    guardian = Guardian.objects.create(
-        child=child,
-        name=name,
-        relation=relation,
-        id_number=number,
-        phone=phone,
-        is_migrant_worker=is_migrant_worker,
-        work_place=work_place if is_migrant_worker else "",
-        can_act_as_guardian=can_act_as_guardian,
-    )
+    return {
+        "name": name,
+        "relation": relation,
+        "id_number": number,
+        "phone": phone,
+        "is_migrant_worker": bool(is_migrant_worker),
+        "work_place": work_place if is_migrant_worker else "",
+        "can_act_as_guardian": bool(can_act_as_guardian),
+    }
+
+
+@transaction.atomic
+def guardian_add(*, by, child: Child, **fields) -> Guardian:
+    """Add a guardian to a child. `fields`: the arguments of `guardian_fields_clean` (a name and
+    a relation at least), by its rules."""
+    require(by, Action.CREATE)
+    require_record_in_scope(by, child, region=child.region)
+    guardian = Guardian.objects.create(child=child, **guardian_fields_clean(**fields))
     audit_record(actor=by, action="guardian.added", target=guardian)
     return guardian
+
+
+@transaction.atomic
+def guardian_update(*, by, guardian: Guardian, **fields) -> Guardian:
+    """Correct a guardian's record: the fields given (of GUARDIAN_FIELDS) change, by the rules of
+    `guardian_fields_clean` applied to the whole record."""
+    require(by, Action.EDIT)
+    require_record_in_scope(by, guardian.child, region=guardian.child.region)
+    unknown = set(fields) - set(GUARDIAN_FIELDS)
+    if unknown:
+        raise ApplicationError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    cleaned = guardian_fields_clean(**{**{f: getattr(guardian, f) for f in GUARDIAN_FIELDS}, **fields})
+    changed = sorted(f for f in GUARDIAN_FIELDS if getattr(guardian, f) != cleaned[f])
+    if not changed:
+        return guardian
+    for f in changed:
+        setattr(guardian, f, cleaned[f])
+    guardian.save(update_fields=changed)
+    audit_record(actor=by, action="guardian.updated", target=guardian, detail={"fields": changed})
+    return guardian
+
+
+@transaction.atomic
+def guardian_remove(*, by, guardian: Guardian) -> None:
+    """Delete a guardian recorded by mistake (their history rows stay)."""
+    require(by, Action.EDIT)
+    require_record_in_scope(by, guardian.child, region=guardian.child.region)
+    audit_record(actor=by, action="guardian.removed", target=guardian)
+    guardian.delete()
 
 
 def _refresh_check_schedule(child: Child, category: str) -> None:
@@ -290,18 +307,15 @@ def _refresh_check_schedule(child: Child, category: str) -> None:
 def membership_start(
     *, by, child: Child, category: str, start_date: datetime.date, reason: str = "", sub_category: str = ""
 ) -> CategoryMembership:
-    """Put a child in a category. A paid category excludes every other paid one."""
+    """Put a child in a category, by `membership_refusal` against the memberships open on the
+    start date or later: a category once, one paid category at a time."""
     require(by, Action.EDIT)
     require_record_in_scope(by, child, region=child.region)
     if category not in Category.values:
         raise ApplicationError(_("Unknown category: %(c)s") % {"c": category}, field_errors={"categories": _("Unknown category.")})
-    open_q = Q(end_date__isnull=True) | Q(end_date__gte=start_date)
-    current = CategoryMembership.objects.select_for_update().filter(child=child).filter(open_q)
-    if current.filter(category=category).exists():
-        msg = _("The child is already in this category.")
-        raise ApplicationError(msg, field_errors={"categories": msg})
-    if is_paid(category) and current.filter(category__in=PAID_CATEGORIES).exists():
-        msg = _("A child can receive only one basic living allowance: end the other paid category first.")
+    current = CategoryMembership.objects.select_for_update().filter(child=child).open_during(start_date)
+    msg = membership_refusal(category=category, open_categories=current.values_list("category", flat=True))
+    if msg is not None:
         raise ApplicationError(msg, field_errors={"categories": msg})
     membership = CategoryMembership.objects.create(
         child=child, category=category, start_date=start_date, reason=reason, sub_category=sub_category
@@ -322,11 +336,7 @@ def child_update_with_categories(*, by, child: Child, categories: list[str] | No
     require(by, Action.EDIT)
     require_record_in_scope(by, child, region=child.region)
     today = timezone.localdate()
-    current = set(
-        CategoryMembership.objects.filter(child=child, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .values_list("category", flat=True)
-    )
+    current = set(CategoryMembership.objects.filter(child=child).open_on(today).values_list("category", flat=True))
     if current - set(categories):
         msg = _("End a category membership with its reason on the child's page; it cannot be removed here.")
         raise ApplicationError(msg, field_errors={"categories": msg})
@@ -340,16 +350,30 @@ def child_update_with_categories(*, by, child: Child, categories: list[str] | No
 def membership_end(*, by, membership: CategoryMembership, end_date: datetime.date, end_reason: str) -> CategoryMembership:
     require(by, Action.EDIT)
     require_record_in_scope(by, membership.child, region=membership.child.region)
-    if end_date < membership.start_date:
-        msg = _("The end date cannot be before the start date.")
-        raise ApplicationError(msg, field_errors={"end_date": msg})
-    if not (end_reason or "").strip():
-        msg = _("Give the reason the membership ends.")
-        raise ApplicationError(msg, field_errors={"end_reason": msg})
+    errors = membership_end_errors(start_date=membership.start_date, end_date=end_date, end_reason=end_reason)
+    if errors:
+        raise ApplicationError(next(iter(errors.values())), field_errors=errors)
     membership.end_date, membership.end_reason = end_date, end_reason.strip()
     membership.save(update_fields=["end_date", "end_reason"])
     audit_record(actor=by, action="membership.ended", target=membership)
     _refresh_check_schedule(membership.child, membership.category)
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, by, membership: CategoryMembership, sub_category: str, reason: str) -> CategoryMembership:
+    """Correct the sub-category and the reason of a membership. Its category and dates do not
+    change: a membership is ended (`membership_end`) and another started instead."""
+    require(by, Action.EDIT)
+    require_record_in_scope(by, membership.child, region=membership.child.region)
+    changed = sorted(
+        name for name, value in (("sub_category", sub_category), ("reason", reason)) if getattr(membership, name) != value
+    )
+    if not changed:
+        return membership
+    membership.sub_category, membership.reason = sub_category, reason
+    membership.save(update_fields=changed)
+    audit_record(actor=by, action="membership.updated", target=membership, detail={"fields": changed})
     return membership
 
 

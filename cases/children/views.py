@@ -28,7 +28,6 @@ from cases.children.forms import (
     MembershipEndForm,
     MembershipStartForm,
     ReviewForm,
-    apply_service_errors,
 )
 from cases.children.lookups import (
     IdNumberLookupThrottled,
@@ -50,6 +49,7 @@ from cases.children.selectors import (
 )
 from welfare.audit import client_ip
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.idnumber import mask_id_number, normalize_id_number
 from welfare.roles import Action, can
 from welfare.scoping import get_in_scope_or_404
@@ -260,7 +260,7 @@ def child_register_page(request):
             except IdNumberLookupThrottled as exc:
                 return lookup_throttled_page(request, exc)
             except ApplicationError as exc:
-                apply_service_errors(exc, form, formset)
+                form_add_service_errors(form, exc, formset=formset)
                 if isinstance(exc, services.PossibleDuplicateError):
                     possible_duplicates = exc.duplicates
             else:
@@ -357,7 +357,7 @@ def child_edit_page(request, child_id: int):
             except IdNumberLookupThrottled as exc:
                 return lookup_throttled_page(request, exc)
             except ApplicationError as exc:
-                apply_service_errors(exc, form)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("The changes are saved and wait for the supervisor's review."))
                 return redirect("cases:child_detail", child_id=child.id)
@@ -397,7 +397,7 @@ def guardian_add_page(request, child_id: int):
                     create=lambda: services.guardian_add(by=user, child=child, **form.service_kwargs()),
                 )
             except ApplicationError as exc:
-                apply_service_errors(exc, form)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("The guardian is added."))
                 return redirect("cases:child_detail", child_id=child.id)
@@ -430,7 +430,7 @@ def child_categories_page(request, child_id: int):
                             end_reason=end_form.cleaned_data["end_reason"],
                         )
                     except ApplicationError as exc:
-                        apply_service_errors(exc, end_form)
+                        form_add_service_errors(end_form, exc)
                     else:
                         messages.success(request, _("The category membership is ended."))
                         return redirect("cases:child_categories", child_id=child.id)
@@ -443,7 +443,7 @@ def child_categories_page(request, child_id: int):
                     if "categories" in exc.field_errors:
                         start_form.add_error("category", exc.field_errors["categories"])
                     else:
-                        apply_service_errors(exc, start_form)
+                        form_add_service_errors(start_form, exc)
                 else:
                     messages.success(request, _("The child is added to the category."))
                     return redirect("cases:child_categories", child_id=child.id)
@@ -506,7 +506,7 @@ def child_review_page(request, child_id: int):
                 comment=form.cleaned_data["comment"],
             )
         except ApplicationError as exc:
-            apply_service_errors(exc, form)
+            form_add_service_errors(form, exc)
         else:
             if form.cleaned_data["decision"] == "approve":
                 messages.success(request, _("%(name)s is approved.") % {"name": child.name})

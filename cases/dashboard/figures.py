@@ -37,7 +37,7 @@ from cases.applications.models import Application
 from cases.checks.dates import quarter_bounds, quarter_of
 from cases.checks.models import Check
 from cases.children.categories import Category
-from cases.children.models import CategoryMembership, Child
+from cases.children.models import CategoryMembership, Child, membership_open_q
 from welfare.models import Region
 from welfare.months import add_months, month_end, month_start
 
@@ -222,12 +222,6 @@ def _payout_model():
     return apps.get_model("benefits", "Payout")
 
 
-def _open_on(day: datetime.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}start_date__lte": day}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
-    )
-
-
 def _live_figures(region: Region, on: datetime.date, *, group: str = "below") -> dict[str, Figures]:
     """Figures computed from the records, grouped as `group` says (see `Grouping`)."""
     from institutions.models import Staff, Training
@@ -236,13 +230,13 @@ def _live_figures(region: Region, on: datetime.date, *, group: str = "below") ->
     out: dict[str, Figures] = defaultdict(Figures)
     path = region.path
     # Children by category and sub-category.
-    memberships = CategoryMembership.objects.filter(child__region__path__startswith=path).filter(_open_on(on))
+    memberships = CategoryMembership.objects.filter(child__region__path__startswith=path).open_on(on)
     for row in g.values(memberships, "child__region", "category", "sub_category").annotate(n=Count("id")).order_by():
         f = out[g.key(row, "child__region")]
         f.categories[row["category"]] += row["n"]
         f.sub_categories[row["category"]][row["sub_category"]] += row["n"]
     # Distinct children in at least one category.
-    in_category = CategoryMembership.objects.filter(child_id=OuterRef("pk")).filter(_open_on(on))
+    in_category = CategoryMembership.objects.filter(child_id=OuterRef("pk")).open_on(on)
     counted = Child.objects.filter(region__path__startswith=path).filter(Exists(in_category))
     for row in g.values(counted, "region").annotate(n=Count("id")).order_by():
         out[g.key(row, "region")].children += row["n"]
@@ -309,9 +303,7 @@ def _quarter_children(path: str, on: datetime.date) -> models.QuerySet[Child]:
     `on`, annotated `was_checked` (a check in that quarter): the definition of
     cases.checks.selectors.check_quarter_completion, made groupable."""
     start, end = quarter_bounds(*quarter_of(on))
-    member = CategoryMembership.objects.filter(
-        child_id=OuterRef("pk"), category=Category.LEFT_BEHIND, start_date__lte=end
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+    member = CategoryMembership.objects.filter(child_id=OuterRef("pk"), category=Category.LEFT_BEHIND).open_during(start, end)
     checked = Check.objects.filter(child_id=OuterRef("pk"), checked_on__gte=start, checked_on__lte=end)
     return (
         Child.objects.filter(region__path__startswith=path).filter(Exists(member)).annotate(was_checked=Exists(checked))
@@ -322,10 +314,8 @@ def _live_trend(region: Region, points: list[datetime.date], *, group: str = "se
     """Categories at each point and money paid in each point's month (one query each), grouped."""
     g = Grouping(region, group)
     path = region.path
-    aggregates = {f"p{i}": Count("id", filter=_open_on(day)) for i, day in enumerate(points)}
-    qs = CategoryMembership.objects.filter(child__region__path__startswith=path, start_date__lte=points[-1]).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=points[0])
-    )
+    aggregates = {f"p{i}": Count("id", filter=membership_open_q(day, day)) for i, day in enumerate(points)}
+    qs = CategoryMembership.objects.filter(child__region__path__startswith=path).open_during(points[0], points[-1])
     out: dict[str, list[Figures]] = defaultdict(lambda: [Figures() for _p in points])
     for row in g.values(qs, "child__region", "category").annotate(**aggregates).order_by():
         series = out[g.key(row, "child__region")]

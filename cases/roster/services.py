@@ -25,13 +25,14 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
-from cases.children.categories import PAID_CATEGORIES, Category
+from cases.children.categories import Category
 from cases.children.list_cache import children_changed
 from cases.children.models import CategoryMembership, Child, Guardian
+from cases.children.rules import id_number_recorded_message, identity_check, membership_refusal
 from cases.roster.models import RosterUpload
 from welfare.audit import audit_record, audit_record_many
 from welfare.errors import ApplicationError
-from welfare.idnumber import make_id_number, mask_id_number, parse_id_number
+from welfare.idnumber import make_id_number, mask_id_number
 from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import region_list
@@ -430,7 +431,9 @@ def roster_validate(
     *, by, headers: Sequence[str], rows: Iterable[tuple[int, Sequence[Any]]], report: ImportReport
 ) -> list[_ChildRow]:
     """Check every row; fill `report` with every error. Returns the parsed children (meaningful
-    only when the report is ok)."""
+    only when the report is ok). In three steps: the header row (`roster_headers_check`), each row
+    on its own (`_row_read`), then what needs the database, for the whole file at once
+    (`_check_against_database`)."""
     positions, header_errors = roster_headers_check(headers)
     if header_errors:
         report.file_errors += header_errors
@@ -439,22 +442,7 @@ def roster_validate(
     today = timezone.localdate()
     children: list[_ChildRow] = []
     seen_numbers: dict[str, int] = {}
-    errors = report.row_errors
-
-    # Every row is padded to `width`; a missing column reads the always-empty last slot.
-    width = max(positions.values(), default=0) + 2
-    index_of = {key: positions.get(key, width - 1) for key in COLUMNS}
-
-    def cell(values: Sequence[Any], key: str) -> Any:
-        return values[index_of[key]]
-
-    for number, values in rows:
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        if len(values) < width:
-            values = list(values) + [None] * (width - len(values))
-        else:
-            values = list(values[: width - 1]) + [None]
+    for row in _rows_of(rows, positions):
         report.rows += 1
         if report.rows > limit:
             report.file_errors.append(
@@ -462,145 +450,188 @@ def roster_validate(
                 % {"limit": f"{limit:,}"}
             )
             return []
-        row_errors: list[RowError] = []
-
-        def err(key: str, message: str, _row: int = number, _errors: list = row_errors) -> None:
-            _errors.append(RowError(_row, COLUMNS.get(key, ""), message))
-
-        formulas = [k for k in COLUMNS if isinstance(cell(values, k), Formula)] if any(type(v) is Formula for v in values) else []
-        for key in formulas:
-            err(key, _("This cell holds a formula: paste the value instead."))
-        if formulas:
-            errors.extend(row_errors)
-            continue
-
-        name = _text(cell(values, "name"))
-        raw_number = _text(cell(values, "id_number"))
-        guardian = _guardian_from(values, cell, err)
-        if not name and not raw_number:
-            # A guardian-only row: another guardian of the child above.
-            if guardian is None:
-                err("guardian_name", _("A row without the child's name and identity number must give another guardian of the child above."))
-            elif not children:
-                err("name", _("Enter the child's name."))
-            else:
-                children[-1].guardians.append(guardian)
-            errors.extend(row_errors)
-            continue
-
-        if not name:
-            err("name", _("Enter the child's name."))
-        elif len(name) > 50:
-            err("name", _("The name is too long (at most 50 characters)."))
-        else:
-            try:
-                name = person_name_clean(name)
-            except ValidationError as exc:
-                err("name", exc.messages[0])
-        id_number: str | None = None
-        sex = SEX_NAMES.get(_text(cell(values, "sex")).upper()) if _text(cell(values, "sex")) else None
-        if _text(cell(values, "sex")) and sex is None:
-            err("sex", _("Write the sex as 男 or 女."))
-        birth_raw = cell(values, "birth_date")
-        birth = _parse_date(birth_raw) if _text(birth_raw) or isinstance(birth_raw, datetime.date) else None
-        if birth_raw not in (None, "") and birth is None:
-            err("birth_date", _("The date “%(value)s” is not understood: write it as 2015-03-14.") % {"value": _text(birth_raw)[:20]})
-        if raw_number:
-            try:
-                info = parse_id_number(raw_number, today=today)
-            except ValidationError as exc:
-                err("id_number", exc.messages[0])
-            else:
-                id_number = info.number
-                if sex and sex != info.sex:
-                    err("sex", _("The sex does not match the identity number (it says %(sex)s).") % {"sex": _("male") if info.sex == "M" else _("female")})
-                if birth and birth != info.birth_date:
-                    err("birth_date", _("The birth date does not match the identity number (it says %(date)s).") % {"date": info.birth_date.isoformat()})
-                sex, birth = sex or info.sex, birth or info.birth_date
-                if id_number in seen_numbers:
-                    err("id_number", _("This identity number is already in row %(row)s of the file.") % {"row": seen_numbers[id_number]})
-                else:
-                    seen_numbers[id_number] = number
-        else:
-            if not sex:
-                err("sex", _("Enter the sex (there is no identity number to take it from)."))
-            if not birth and birth_raw in (None, ""):
-                err("birth_date", _("Enter the birth date (there is no identity number to take it from)."))
-        if birth and birth > today:
-            err("birth_date", _("The birth date cannot be in the future."))
-
-        region_code = _text(cell(values, "region"))
-        if not region_code:
-            err("region", _("Enter the code of the village or community where the child lives."))
-        household_code = _text(cell(values, "household_region")) or region_code
-
-        categories: list[str] = []
-        for token in _SPLIT.split(_text(cell(values, "categories"))):
-            if not token:
-                continue
-            code = CATEGORY_NAMES.get(token) or (token if token in Category.values else None)
-            if code is None:
-                err("categories", _("Unknown category “%(c)s”.") % {"c": token[:30]})
-            elif code not in categories:
-                categories.append(code)
-        if sum(1 for c in categories if c in PAID_CATEGORIES) > 1:
-            err("categories", _("A child can receive only one basic living allowance: give only one paid category."))
-
-        errors.extend(row_errors)
-        children.append(
-            _ChildRow(
-                row=number if not row_errors else -number,
-                name=name,
-                id_number=id_number,
-                sex=sex or "M",
-                birth_date=birth or today,
-                region_code=region_code,
-                household_code=household_code,
-                categories=categories,
-                guardians=[guardian] if guardian else [],
-            )
-        )
-
+        _row_read(row, children=children, seen_numbers=seen_numbers, today=today)
+        report.row_errors.extend(row.errors)
     if report.rows == 0:
         report.file_errors.append(_("The file has a header row but no children."))
         return []
-    _check_against_database(by=by, children=children, errors=errors)
-    errors.sort(key=lambda e: e.row)
+    _check_against_database(by=by, children=children, errors=report.row_errors)
+    report.row_errors.sort(key=lambda e: e.row)
     return children
 
 
-def _guardian_from(values, cell, err) -> _GuardianRow | None:
-    name = _text(cell(values, "guardian_name"))
-    relation_raw = _text(cell(values, "guardian_relation"))
-    phone = _text(cell(values, "guardian_phone"))
-    migrant_raw = _text(cell(values, "guardian_migrant")).upper()
-    work_place = _text(cell(values, "guardian_work_place"))
+class _Row:
+    """One row of the sheet being read: its cells by column key, and the errors found in it."""
+
+    def __init__(self, number: int, values: list[Any], index_of: dict[str, int]):
+        self.number = number
+        self.errors: list[RowError] = []
+        self._values, self._index_of = values, index_of
+
+    def cell(self, key: str) -> Any:
+        return self._values[self._index_of[key]]
+
+    def text(self, key: str) -> str:
+        return _text(self.cell(key))
+
+    def formula_keys(self) -> list[str]:
+        """The columns whose cell holds a formula instead of a value."""
+        if not any(type(v) is Formula for v in self._values):
+            return []
+        return [key for key in COLUMNS if isinstance(self.cell(key), Formula)]
+
+    def err(self, key: str, message: str) -> None:
+        self.errors.append(RowError(self.number, COLUMNS.get(key, ""), message))
+
+
+def _rows_of(rows: Iterable[tuple[int, Sequence[Any]]], positions: dict[str, int]) -> Iterator[_Row]:
+    """The rows that are not blank. Each is padded to the columns of the header; a column the
+    file lacks reads an always-empty last cell."""
+    width = max(positions.values(), default=0) + 2
+    index_of = {key: positions.get(key, width - 1) for key in COLUMNS}
+    for number, values in rows:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if len(values) < width:
+            padded = list(values) + [None] * (width - len(values))
+        else:
+            padded = list(values[: width - 1]) + [None]
+        yield _Row(number, padded, index_of)
+
+
+def _row_read(row: _Row, *, children: list[_ChildRow], seen_numbers: dict[str, int], today: datetime.date) -> None:
+    """Read one row on its own: a child (added to `children`, marked bad by a negative row
+    number when the row has errors), or another guardian of the child above; a row with a
+    formula is only refused. `seen_numbers`: the file's numbers so far, by row."""
+    formulas = row.formula_keys()
+    for key in formulas:
+        row.err(key, _("This cell holds a formula: paste the value instead."))
+    if formulas:
+        return
+    guardian = _guardian_from(row)
+    if not row.text("name") and not row.text("id_number"):
+        # A guardian-only row: another guardian of the child above.
+        if guardian is None:
+            row.err("guardian_name", _("A row without the child's name and identity number must give another guardian of the child above."))
+        elif not children:
+            row.err("name", _("Enter the child's name."))
+        else:
+            children[-1].guardians.append(guardian)
+        return
+    name = _name_from(row)
+    id_number, sex, birth = _identity_from(row, today=today)
+    if id_number is not None:
+        if id_number in seen_numbers:
+            row.err("id_number", _("This identity number is already in row %(row)s of the file.") % {"row": seen_numbers[id_number]})
+        else:
+            seen_numbers[id_number] = row.number
+    region_code = row.text("region")
+    if not region_code:
+        row.err("region", _("Enter the code of the village or community where the child lives."))
+    categories = _categories_from(row)
+    children.append(
+        _ChildRow(
+            row=row.number if not row.errors else -row.number,
+            name=name,
+            id_number=id_number,
+            sex=sex,
+            birth_date=birth,
+            region_code=region_code,
+            household_code=row.text("household_region") or region_code,
+            categories=categories,
+            guardians=[guardian] if guardian else [],
+        )
+    )
+
+
+def _name_from(row: _Row) -> str:
+    name = row.text("name")
+    if not name:
+        row.err("name", _("Enter the child's name."))
+    elif len(name) > 50:
+        row.err("name", _("The name is too long (at most 50 characters)."))
+    else:
+        try:
+            name = person_name_clean(name)
+        except ValidationError as exc:
+            row.err("name", exc.messages[0])
+    return name
+
+
+def _identity_from(row: _Row, *, today: datetime.date) -> tuple[str | None, str, datetime.date]:
+    """The number, sex and birth date of the row's child by the identity rules
+    (cases.children.rules.identity_check); a sex or date cell that cannot be read is refused
+    once, as such. Returns (number or None, sex, birth date), placeholders where refused."""
+    sex_text = row.text("sex")
+    sex = SEX_NAMES.get(sex_text.upper()) if sex_text else None
+    unreadable = set()
+    if sex_text and sex is None:
+        row.err("sex", _("Write the sex as 男 or 女."))
+        unreadable.add("sex")
+    birth_raw = row.cell("birth_date")
+    birth = _parse_date(birth_raw) if _text(birth_raw) or isinstance(birth_raw, datetime.date) else None
+    if birth_raw not in (None, "") and birth is None:
+        row.err("birth_date", _("The date “%(value)s” is not understood: write it as 2015-03-14.") % {"value": _text(birth_raw)[:20]})
+        unreadable.add("birth_date")
+    identity = identity_check(id_number=row.text("id_number"), sex=sex, birth_date=birth, today=today)
+    for key, message in identity.errors.items():
+        if key not in unreadable:
+            row.err(key, message)
+    number = None if "id_number" in identity.errors else identity.id_number
+    return number, identity.sex or "M", identity.birth_date or today
+
+
+def _categories_from(row: _Row) -> list[str]:
+    """The row's categories (named in Chinese or by code), each once, by the membership rule
+    (cases.children.rules.membership_refusal: one paid category at a time)."""
+    categories: list[str] = []
+    refusal = None
+    for token in _SPLIT.split(row.text("categories")):
+        if not token:
+            continue
+        code = CATEGORY_NAMES.get(token) or (token if token in Category.values else None)
+        if code is None:
+            row.err("categories", _("Unknown category “%(c)s”.") % {"c": token[:30]})
+        elif code not in categories:
+            refusal = refusal or membership_refusal(category=code, open_categories=categories)
+            categories.append(code)
+    if refusal is not None:
+        row.err("categories", refusal)
+    return categories
+
+
+def _guardian_from(row: _Row) -> _GuardianRow | None:
+    name = row.text("guardian_name")
+    relation_raw = row.text("guardian_relation")
+    phone = row.text("guardian_phone")
+    migrant_raw = row.text("guardian_migrant").upper()
+    work_place = row.text("guardian_work_place")
     if not (name or relation_raw or phone or work_place):
         return None
     ok = True
     if not name or len(name) > 50:
-        err("guardian_name", _("Enter the guardian's name (at most 50 characters)."))
+        row.err("guardian_name", _("Enter the guardian's name (at most 50 characters)."))
         ok = False
     else:
         try:
             name = person_name_clean(name)
         except ValidationError as exc:
-            err("guardian_name", exc.messages[0])
+            row.err("guardian_name", exc.messages[0])
             ok = False
     relation = RELATION_NAMES.get(relation_raw) or (relation_raw if relation_raw in Guardian.Relation.values else None)
     if relation is None:
-        err("guardian_relation", _("Write the relation as 父亲, 母亲, 祖父母, 其他亲属 or 委托照护人."))
+        row.err("guardian_relation", _("Write the relation as 父亲, 母亲, 祖父母, 其他亲属 or 委托照护人."))
         ok = False
     try:
         phone = phone_clean(phone)
     except ValidationError as exc:
-        err("guardian_phone", exc.messages[0])
+        row.err("guardian_phone", exc.messages[0])
         ok = False
     if migrant_raw not in YES and migrant_raw not in NO:
-        err("guardian_migrant", _("Write 是 or 否."))
+        row.err("guardian_migrant", _("Write 是 or 否."))
         ok = False
     if len(work_place) > 100:
-        err("guardian_work_place", _("The place is too long (at most 100 characters)."))
+        row.err("guardian_work_place", _("The place is too long (at most 100 characters)."))
         ok = False
     if not ok:
         return None
@@ -609,7 +640,20 @@ def _guardian_from(values, cell, err) -> _GuardianRow | None:
 
 
 def _check_against_database(*, by, children: list[_ChildRow], errors: list[RowError]) -> None:
-    """Regions in scope and identity numbers already recorded: one query each."""
+    """What needs the database, for the whole file at once: the regions, then the numbers
+    recorded already. A child found bad here is marked too (a negative row number)."""
+    _check_regions(by=by, children=children, errors=errors)
+    _check_recorded_numbers(by=by, children=children, errors=errors)
+
+
+def _refuse(child: _ChildRow, errors: list[RowError], key: str, message: str) -> None:
+    errors.append(RowError(abs(child.row), COLUMNS[key], message))
+    child.row = -abs(child.row)
+
+
+def _check_regions(*, by, children: list[_ChildRow], errors: list[RowError]) -> None:
+    """Each village is a village in the importer's area and each household region exists (one
+    query each); the codes then become region ids for the writer."""
     village_codes = {c.region_code for c in children if c.region_code}
     in_scope = dict(
         region_list(user=by).filter(code__in=village_codes, level=Region.Level.VILLAGE).values_list("code", "id")
@@ -618,32 +662,8 @@ def _check_against_database(*, by, children: list[_ChildRow], errors: list[RowEr
     known_elsewhere = dict(Region.objects.filter(code__in=outside).values_list("code", "level")) if outside else {}
     household_codes = {c.household_code for c in children if c.household_code} - in_scope.keys()
     households = dict(Region.objects.filter(code__in=household_codes).values_list("code", "id")) if household_codes else {}
-    numbers = [c.id_number for c in children if c.id_number]
-    existing: dict[str | None, str] = {}
-    existing_ids: dict[str | None, tuple[int, str]] = {}
-    for start in range(0, len(numbers), 10_000):
-        for id_number, path, child_id, child_name in Child.objects.filter(
-            id_number__in=numbers[start : start + 10_000]
-        ).values_list("id_number", "region__path", "id", "name"):
-            existing[id_number], existing_ids[id_number] = path, (child_id, child_name)
-    names: dict[str, str] = {}
-    above_county: set[str] = set()
-    if existing:
-        codes = {code for path in existing.values() for code in path.split("/") if code}
-        for code, name, region_level in Region.objects.filter(code__in=codes).values_list("code", "name", "level"):
-            names[code] = name
-            if region_level in (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY):
-                above_county.add(code)
-    # A number recorded outside the importer's area: named by its county at most, and the lookup
-    # is in the access log (docs/SECURITY.md, "Lookups by identity number").
-    scope = by.scope_path
-    elsewhere: list[Child] = []
-
     for child in children:
-        row = abs(child.row)
-        bad = False
         if child.region_code and child.region_code not in in_scope:
-            bad = True
             level = known_elsewhere.get(child.region_code)
             if level is None:
                 message = _("There is no region with the code %(code)s.") % {"code": child.region_code[:20]}
@@ -651,35 +671,52 @@ def _check_against_database(*, by, children: list[_ChildRow], errors: list[RowEr
                 message = _("%(code)s is not a village or community code.") % {"code": child.region_code}
             else:
                 message = _("The village %(code)s is outside your area of responsibility.") % {"code": child.region_code}
-            errors.append(RowError(row, COLUMNS["region"], message))
+            _refuse(child, errors, "region", message)
         if child.household_code and child.household_code not in in_scope and child.household_code not in households:
-            bad = True
-            errors.append(RowError(row, COLUMNS["household_region"], _("There is no region with the code %(code)s.") % {"code": child.household_code[:20]}))
-        if child.id_number and child.id_number in existing:
-            bad = True
-            path = existing[child.id_number]
-            if scope is not None and path.startswith(scope):
-                where = "".join(names.get(code, code) for code in path.split("/") if code)
-                message = _("The child with the number %(number)s is already recorded in %(region)s.") % {
-                    "number": mask_id_number(child.id_number),
-                    "region": where,
-                }
-            else:
-                county = "".join(names.get(code, code) for code in path.split("/") if code in above_county)
-                message = _(
-                    "The child with the number %(number)s is already recorded in another area (%(county)s): contact that county."
-                ) % {"number": mask_id_number(child.id_number), "county": county or "—"}
-                child_id, child_name = existing_ids[child.id_number]
-                elsewhere.append(Child(id=child_id, name=child_name))
-            errors.append(RowError(row, COLUMNS["id_number"], message))
-        if bad and child.row > 0:
-            child.row = -child.row
-    if elsewhere:
-        audit_record_many(actor=by, action="id_number.looked_up", targets=elsewhere, detail={"purpose": "roster_import"})
-    # Resolve region ids for the writer.
-    for child in children:
+            _refuse(child, errors, "household_region", _("There is no region with the code %(code)s.") % {"code": child.household_code[:20]})
         child.region_code = f"{in_scope.get(child.region_code, '')}"
         child.household_code = f"{in_scope.get(child.household_code) or households.get(child.household_code, '')}"
+
+
+def _check_recorded_numbers(*, by, children: list[_ChildRow], errors: list[RowError]) -> None:
+    """Numbers recorded already (one query per 10,000 numbers), refused as
+    `id_number_recorded_message` says: the village for a child in the importer's area, the county
+    at most for anyone else's, and that lookup is in the access log (docs/SECURITY.md, "Lookups
+    by identity number")."""
+    numbers = [c.id_number for c in children if c.id_number]
+    existing: dict[str | None, tuple[str, int, str]] = {}  # number -> (region path, child id, name)
+    for start in range(0, len(numbers), 10_000):
+        for id_number, path, child_id, child_name in Child.objects.filter(
+            id_number__in=numbers[start : start + 10_000]
+        ).values_list("id_number", "region__path", "id", "name"):
+            existing[id_number] = (path, child_id, child_name)
+    if not existing:
+        return
+    names: dict[str, str] = {}
+    above_county: set[str] = set()
+    codes = {code for path, _id, _name in existing.values() for code in path.split("/") if code}
+    for code, name, region_level in Region.objects.filter(code__in=codes).values_list("code", "name", "level"):
+        names[code] = name
+        if region_level in (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY):
+            above_county.add(code)
+    scope = by.scope_path
+    elsewhere: list[Child] = []
+    for child in children:
+        if child.id_number not in existing:
+            continue
+        number = child.id_number
+        assert number is not None
+        path, child_id, child_name = existing[number]
+        if scope is not None and path.startswith(scope):
+            where = "".join(names.get(code, code) for code in path.split("/") if code)
+            message = id_number_recorded_message(number=number, region=where, county=None)
+        else:
+            county = "".join(names.get(code, code) for code in path.split("/") if code in above_county)
+            message = id_number_recorded_message(number=number, region=None, county=county or None)
+            elsewhere.append(Child(id=child_id, name=child_name))
+        _refuse(child, errors, "id_number", message)
+    if elsewhere:
+        audit_record_many(actor=by, action="id_number.looked_up", targets=elsewhere, detail={"purpose": "roster_import"})
 
 
 def _insert(model, rows: list[dict[str, Any]], *, by, now: datetime.datetime) -> list[int]:

@@ -34,6 +34,7 @@ OWN_THINGS = {"draft_save", "draft_delete", "form_submission_once", "notificatio
 INTERNAL = {
     "enrollment_open",  # benefits/enrollments/services.py: callers (application approval, enrollment APIs) check
     "roster_validate",  # cases/roster/services.py: reads and validates only; roster_import checks IMPORT
+    "child_identity_validate",  # cases/children/services.py: reads only (is a number recorded, and where, as `by` may see)
     "region_import",  # welfare/services.py: import_regions command and seed_demo
     "region_import_csv",
     "user_provision",  # create_user command and seed_demo
