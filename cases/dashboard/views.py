@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.children.categories import PAID_CATEGORIES, Category
-from cases.dashboard import figures as dashboard_figures
-from cases.dashboard import selectors as dashboard_selectors
+from cases.dashboard import selectors
+from cases.dashboard.figures import parse_date
 from institutions.selectors import institution_page_allowed
 from welfare.exports import export_rows
 from welfare.roles import Action, can
@@ -29,8 +29,8 @@ def _level_label(level: str | None) -> str:
 
 def _params(request) -> tuple:
     """(region, date) from the query string: 404 outside scope, ValueError on a bad date."""
-    on = dashboard_figures.parse_date(request.GET.get("date"))
-    region = dashboard_selectors.dashboard_region_get(user=request.user, code=request.GET.get("region"))
+    on = parse_date(request.GET.get("date"))
+    region = selectors.dashboard_region_get(user=request.user, code=request.GET.get("region"))
     return region, on
 
 
@@ -47,7 +47,7 @@ def _pct(part: int, whole: int) -> str:
     return f"{part * 100 / whole:.1f}%" if whole else "–"
 
 
-def _category_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
+def _category_table(dash: selectors.Dashboard) -> list[dict]:
     """Rows: each category with its count, then its sub-categories (if any besides blank)."""
     rows = []
     code = dash.region.code
@@ -61,9 +61,9 @@ def _category_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
                 "count": n,
                 "shown": _n(n),
                 "paid": cat in PAID_CATEGORIES,
-                "link": dashboard_selectors.children_link(code, cat, on=dash.on),
+                "link": selectors.children_link(code, cat, on=dash.on),
                 "subs": [
-                    {"sub": s, "count": c, "shown": _n(c), "link": dashboard_selectors.children_link(code, cat, s, on=dash.on)}
+                    {"sub": s, "count": c, "shown": _n(c), "link": selectors.children_link(code, cat, s, on=dash.on)}
                     for s, c in sorted(subs.items())
                     if s and c
                 ],
@@ -72,7 +72,7 @@ def _category_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
     return rows
 
 
-def _subregion_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
+def _subregion_table(dash: selectors.Dashboard) -> list[dict]:
     rows: list[dict] = []
     for region, f in dash.rows:
         rows.append(
@@ -80,12 +80,12 @@ def _subregion_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
                 "region": region,
                 "drill": f"?region={region.code}&date={dash.on.isoformat()}",
                 "children": f.children,
-                "children_link": dashboard_selectors.children_link(region.code, on=dash.on),
+                "children_link": selectors.children_link(region.code, on=dash.on),
                 "left_behind": f.categories.get(Category.LEFT_BEHIND, 0),
-                "left_behind_link": dashboard_selectors.children_link(region.code, Category.LEFT_BEHIND, on=dash.on),
+                "left_behind_link": selectors.children_link(region.code, Category.LEFT_BEHIND, on=dash.on),
                 "paid": sum(f.categories.get(c, 0) for c in PAID_CATEGORIES),
                 "overdue": f.overdue_checks,
-                "overdue_link": dashboard_selectors.list_link("cases:checks_mine", region=region.code, state="overdue"),
+                "overdue_link": selectors.list_link("cases:checks_mine", region=region.code, state="overdue"),
                 "quarter_total": f.quarter_total,
                 "quarter_checked": f.quarter_checked,
                 "quarter_share": _pct(f.quarter_checked, f.quarter_total),
@@ -95,7 +95,7 @@ def _subregion_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
                 "trained_share": _pct(f.directors_trained, f.directors),
                 "pending": f.pending_applications,
                 "overdue_apps": f.overdue_applications,
-                "apps_link": dashboard_selectors.list_link("cases:application_list", region=region.code, overdue="1"),
+                "apps_link": selectors.list_link("cases:application_list", region=region.code, overdue="1"),
                 "paid_amount": f.paid_total,
             }
         )
@@ -117,7 +117,7 @@ def _subregion_table(dash: dashboard_selectors.Dashboard) -> list[dict]:
     return rows
 
 
-def _trend_table(dash: dashboard_selectors.Dashboard) -> tuple[list[str], list[dict], list[str]]:
+def _trend_table(dash: selectors.Dashboard) -> tuple[list[str], list[dict], list[str]]:
     cats = [c for c in Category.values if any(f.categories.get(c) for f in dash.trend)]
     paid_cats = [c for c in PAID_CATEGORIES if any(f.paid_count.get(c) for f in dash.trend)]
     rows: list[dict] = []
@@ -141,7 +141,7 @@ def _trend_table(dash: dashboard_selectors.Dashboard) -> tuple[list[str], list[d
     return cats, rows, paid_cats
 
 
-def _chart_data(dash: dashboard_selectors.Dashboard, categories, subrows, trend_cats, trend_rows, paid_cats) -> dict:
+def _chart_data(dash: selectors.Dashboard, categories, subrows, trend_cats, trend_rows, paid_cats) -> dict:
     labels = dict(Category.choices)
     return {
         "categories": {"labels": [r["label"] for r in categories], "values": [r["count"] for r in categories]},
@@ -178,7 +178,7 @@ def dashboard_page(request):
         region, on = _params(request)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
-    dash = dashboard_selectors.dashboard_summary(user=request.user, region=region, on=on)
+    dash = selectors.dashboard_summary(user=request.user, region=region, on=on)
     categories = _category_table(dash)
     subrows = _subregion_table(dash)
     trend_cats, trend_rows, paid_cats = _trend_table(dash)
@@ -192,7 +192,7 @@ def dashboard_page(request):
         "region": region,
         "on": on,
         "today": timezone.localdate(),
-        "breadcrumbs": dashboard_selectors.dashboard_breadcrumbs(user=request.user, region=region),
+        "breadcrumbs": selectors.dashboard_breadcrumbs(user=request.user, region=region),
         "level_below_label": _level_label(dash.level_below),
         "categories": categories,
         "subrows": subrows,
@@ -204,22 +204,22 @@ def dashboard_page(request):
         "quarter_share": _pct(t.quarter_checked, t.quarter_total),
         "trained_share": _pct(t.directors_trained, t.directors),
         "coverage_share": _pct(t.villages_with_director, t.villages),
-        "overdue_link": dashboard_selectors.list_link("cases:checks_mine", region=region.code, state="overdue"),
-        "apps_link": dashboard_selectors.list_link("cases:application_list", region=region.code, overdue="1"),
-        "pending_link": dashboard_selectors.list_link("cases:application_list", region=region.code, status="pending"),
-        "children_link": dashboard_selectors.children_link(region.code, on=on),
-        "payouts_link": dashboard_selectors.list_link("benefits:payout_run_list", region=region.code),
+        "overdue_link": selectors.list_link("cases:checks_mine", region=region.code, state="overdue"),
+        "apps_link": selectors.list_link("cases:application_list", region=region.code, overdue="1"),
+        "pending_link": selectors.list_link("cases:application_list", region=region.code, status="pending"),
+        "children_link": selectors.children_link(region.code, on=on),
+        "payouts_link": selectors.list_link("benefits:payout_run_list", region=region.code),
         "institutions_link": (
-            dashboard_selectors.list_link("institutions:institution_list", region=region.code)
+            selectors.list_link("institutions:institution_list", region=region.code)
             if institution_page_allowed(request.user)
             else None
         ),
-        "standards_link": dashboard_selectors.list_link("benefits:standard_list", region=region.code),
+        "standards_link": selectors.list_link("benefits:standard_list", region=region.code),
         "overdue_apps_by_category": [
             {
                 "label": str(labels[c]),
                 "count": n,
-                "link": dashboard_selectors.list_link("cases:application_list", region=region.code, category=c, overdue="1"),
+                "link": selectors.list_link("cases:application_list", region=region.code, category=c, overdue="1"),
             }
             for c, n in sorted(t.overdue_applications_by_category.items())
         ],
@@ -234,7 +234,7 @@ def villages_without_director_page(request):
         region, on = _params(request)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
-    qs = dashboard_selectors.dashboard_villages_without_director(user=request.user, region=region)
+    qs = selectors.dashboard_villages_without_director(user=request.user, region=region)
     if request.GET.get("export") == "xlsx":
         return export_rows(
             user=request.user,
@@ -258,7 +258,7 @@ def villages_without_director_page(request):
             "on": on,
             "page": page,
             "can_export": can(request.user, Action.EXPORT),
-            "breadcrumbs": dashboard_selectors.dashboard_breadcrumbs(user=request.user, region=region),
+            "breadcrumbs": selectors.dashboard_breadcrumbs(user=request.user, region=region),
         },
     )
 
@@ -271,7 +271,7 @@ def _nth(key: str, i: int):
 Export = tuple[list, list[tuple[str, Callable]]]
 
 
-def _export_categories(dash: dashboard_selectors.Dashboard) -> Export:
+def _export_categories(dash: selectors.Dashboard) -> Export:
     rows = []
     for r in _category_table(dash):
         rows.append((r["label"], "", r["count"]))
@@ -284,7 +284,7 @@ def _export_categories(dash: dashboard_selectors.Dashboard) -> Export:
     return rows, columns
 
 
-def _export_subregions(dash: dashboard_selectors.Dashboard) -> Export:
+def _export_subregions(dash: selectors.Dashboard) -> Export:
     figures = [
         (_("Children"), "children"),
         (_("Left-behind"), "left_behind"),
@@ -317,21 +317,21 @@ def _trend_columns(categories: list[str], key: str, total: str) -> list[tuple[st
     ]
 
 
-def _export_trend(dash: dashboard_selectors.Dashboard) -> Export:
+def _export_trend(dash: selectors.Dashboard) -> Export:
     cats, rows, _paid_cats = _trend_table(dash)
     return rows, _trend_columns(cats, "counts", "total")
 
 
-def _export_payouts(dash: dashboard_selectors.Dashboard) -> Export:
+def _export_payouts(dash: selectors.Dashboard) -> Export:
     _cats, rows, paid_cats = _trend_table(dash)
     return rows, _trend_columns(paid_cats, "paid", "paid_total")
 
 
-def _export_institutions(dash: dashboard_selectors.Dashboard) -> Export:
+def _export_institutions(dash: selectors.Dashboard) -> Export:
     return dash.institutions, [(_("Kind"), lambda r: r[1]), (_("Institutions"), lambda r: r[2])]
 
 
-def _export_standards(dash: dashboard_selectors.Dashboard) -> Export:
+def _export_standards(dash: selectors.Dashboard) -> Export:
     columns = [
         (_("Category"), lambda r: r["label"]),
         (_("Monthly amount"), lambda r: r["now_amount"]),
@@ -344,7 +344,7 @@ def _export_standards(dash: dashboard_selectors.Dashboard) -> Export:
     return dash.standards, columns
 
 
-def _export_applications(dash: dashboard_selectors.Dashboard) -> Export:
+def _export_applications(dash: selectors.Dashboard) -> Export:
     labels = dict(Category.choices)
     rows = [
         (_("Pending"), dash.total.pending_applications),
@@ -355,7 +355,7 @@ def _export_applications(dash: dashboard_selectors.Dashboard) -> Export:
 
 
 # The tables of the dashboard that export (the name in the URL), each with its exporter.
-EXPORTERS: dict[str, Callable[[dashboard_selectors.Dashboard], Export]] = {
+EXPORTERS: dict[str, Callable[[selectors.Dashboard], Export]] = {
     "categories": _export_categories,
     "subregions": _export_subregions,
     "trend": _export_trend,
@@ -377,7 +377,7 @@ def dashboard_export(request, table: str):
         region, on = _params(request)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
-    dash = dashboard_selectors.dashboard_summary(user=request.user, region=region, on=on, with_trend=table in TREND_EXPORTS)
+    dash = selectors.dashboard_summary(user=request.user, region=region, on=on, with_trend=table in TREND_EXPORTS)
     rows, columns = exporter(dash)
     return export_rows(
         user=request.user,
