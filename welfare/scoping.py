@@ -9,7 +9,9 @@ A user is bound to one region node or to one institution:
 - administrators see everything.
 """
 
-from collections.abc import Callable
+import functools
+import operator
+from collections.abc import Callable, Iterable
 
 from django.db import models
 from django.http import Http404
@@ -58,6 +60,12 @@ def scope_queryset(qs: models.QuerySet, user, *, region_field: str = "region") -
         return qs
     lookup = f"{region_field}__path__startswith" if region_field else "path__startswith"
     return qs.filter(**{lookup: path})
+
+
+def scope_queryset_any(qs: models.QuerySet, user, *, region_fields: Iterable[str]) -> models.QuerySet:
+    """Narrow `qs` to rows of which any of `region_fields` lies in the user's subtree (an
+    enrollment: its paying county or the child's village), `scope_queryset` on each."""
+    return functools.reduce(operator.or_, (scope_queryset(qs, user, region_field=f) for f in region_fields))
 
 
 def region_list(*, user) -> models.QuerySet[Region]:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from benefits.enrollments.models import Enrollment
+from benefits.enrollments.selectors import transfer_villages
 from benefits.standards.forms import RegionCodeField
 
 
@@ -29,15 +30,15 @@ class VillageChoiceField(forms.ModelChoiceField):
 class TransferAcceptForm(forms.Form):
     region = VillageChoiceField(label=_("Village where the child lives now"), queryset=None, to_field_name="code")
 
-    def __init__(self, *args, to_county, **kwargs):
-        from welfare.models import Region
-
+    def __init__(self, *args, to_county, villages: list | None = None, **kwargs):
+        """`villages`: the county's villages when already read (a page of several transfers to the
+        same county reads them once); otherwise the form reads them when it is shown."""
         super().__init__(*args, **kwargs)
         field = self.fields["region"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = (
-            Region.objects.filter(path__startswith=to_county.path, level=Region.Level.VILLAGE).select_related("parent").order_by("path")
-        )
+        assert isinstance(field, VillageChoiceField)
+        field.queryset = transfer_villages(county=to_county)
+        if villages is not None:
+            field.choices = [("", field.empty_label), *((v.code, field.label_from_instance(v)) for v in villages)]
 
 
 class TransferRefuseForm(forms.Form):

@@ -105,12 +105,19 @@ def _transfer_page(request, *, bound: tuple[int, str, Form] | None = None):
         qs = qs.filter(status=status)
     page = _page(request, qs)
     may_decide = can(request.user, Action.APPROVE)
+    villages: dict[int, list] = {}  # per receiving county, read once for all its transfers on the page
     rows = []
     for transfer in page:
         forms: dict[str, Form] | None = None
         if may_decide and transfer.status == Transfer.Status.REQUESTED and in_scope(request.user, transfer.to_county):
             ids = f"id_t{transfer.id}_%s"  # several transfers' forms on one page: distinct element ids
-            forms = {"accept": TransferAcceptForm(to_county=transfer.to_county, auto_id=ids), "refuse": TransferRefuseForm(auto_id=ids)}
+            county = transfer.to_county
+            if county.id not in villages:
+                villages[county.id] = list(selectors.transfer_villages(county=county))
+            forms = {
+                "accept": TransferAcceptForm(to_county=county, villages=villages[county.id], auto_id=ids),
+                "refuse": TransferRefuseForm(auto_id=ids),
+            }
             if bound is not None and bound[0] == transfer.id:
                 forms[bound[1]] = bound[2]
         rows.append((transfer, forms))

@@ -2,20 +2,19 @@
 month with reasons, an enrollment's payouts, the rows of the bank file."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import connection, models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.enrollments.models import Enrollment
 from benefits.payouts.models import PAYOUT_EPOCH, Adjustment, Payout, PayoutRun, payout_id
-from benefits.standards.selectors import _path
 from cases.children.categories import Category
 from welfare.idnumber import mask_id_number
 from welfare.months import add_months, eighteen_cutoff, month_start
 from welfare.roles import Action, can
-from welfare.scoping import get_in_scope_or_404, scope_queryset
+from welfare.scoping import get_in_scope_or_404, scope_queryset, scope_queryset_any
 
 
 def payout_run_list(*, user) -> models.QuerySet[PayoutRun]:
@@ -45,23 +44,15 @@ def enrollment_payouts(*, enrollment: Enrollment, limit: int = 24) -> models.Que
 
 
 def payout_list(*, user) -> models.QuerySet[Payout]:
-    path = _path(user)
+    """Payouts of runs of a county in the user's area or of children living in it."""
     qs = Payout.objects.select_related("run", "run__region", "child", "standard")
-    if path is None:
-        return qs.none()
-    if path == "":
-        return qs
-    return qs.filter(Q(run__region__path__startswith=path) | Q(child__region__path__startswith=path))
+    return scope_queryset_any(qs, user, region_fields=("run__region", "child__region"))
 
 
 def adjustment_list(*, user) -> models.QuerySet[Adjustment]:
-    path = _path(user)
+    """Adjustments paid by a county in the user's area or of children living in it."""
     qs = Adjustment.objects.select_related("child", "county", "run")
-    if path is None:
-        return qs.none()
-    if path == "":
-        return qs
-    return qs.filter(Q(county__path__startswith=path) | Q(child__region__path__startswith=path))
+    return scope_queryset_any(qs, user, region_fields=("county", "child__region"))
 
 
 def payout_run_adjustments(*, run: PayoutRun) -> dict[str, list[Adjustment]]:
@@ -84,23 +75,26 @@ def _stop_reason(*, enrollment: Enrollment | None, child_birth: datetime.date, d
     return str(_("No standard applies this month"))
 
 
-def payout_run_changes(*, run: PayoutRun, limit: int = 200) -> dict:
-    """The change from last month, with reasons: children new this month, stopped since last
-    month, and paid a different amount. One set-based query finds the differences."""
-    previous = add_months(run.month, -1)
-    sql = """
-        SELECT COALESCE(a.child_id, b.child_id), a.amount, b.amount, a.category, b.category,
-               a.standard_id, b.standard_id, a.enrollment_id, b.enrollment_id
-        FROM (SELECT child_id, amount, category, standard_id, enrollment_id FROM benefits_payout WHERE run_id = %s) a
-        FULL OUTER JOIN (
-            SELECT p.child_id, p.amount, p.category, p.standard_id, p.enrollment_id FROM benefits_payout p
-            JOIN benefits_payoutrun r ON r.id = p.run_id WHERE r.region_id = %s AND p.month = %s
-        ) b ON a.child_id = b.child_id
-        WHERE a.child_id IS NULL OR b.child_id IS NULL OR a.amount <> b.amount OR a.category <> b.category
-        ORDER BY 1
-    """
+_DIFFERENCES_SQL = """
+    SELECT COALESCE(a.child_id, b.child_id), a.amount, b.amount, a.category, b.category,
+           a.standard_id, b.standard_id, a.enrollment_id, b.enrollment_id
+    FROM (SELECT child_id, amount, category, standard_id, enrollment_id FROM benefits_payout WHERE run_id = %s) a
+    FULL OUTER JOIN (
+        SELECT p.child_id, p.amount, p.category, p.standard_id, p.enrollment_id FROM benefits_payout p
+        JOIN benefits_payoutrun r ON r.id = p.run_id WHERE r.region_id = %s AND p.month = %s
+    ) b ON a.child_id = b.child_id
+    WHERE a.child_id IS NULL OR b.child_id IS NULL OR a.amount <> b.amount OR a.category <> b.category
+    ORDER BY 1
+"""
+
+
+def _payout_differences(*, run: PayoutRun, previous: datetime.date, limit: int) -> tuple[dict[str, int], list[tuple[str, tuple]]]:
+    """The children paid this month and not last, last month and not this, or a different amount or
+    category (one query): the counts of each kind and the first `limit` rows of each, as (kind,
+    (child, amount, previous amount, category, previous category, standard, previous standard,
+    enrollment, previous enrollment))."""
     with connection.cursor() as cur:
-        cur.execute(sql, [run.id, run.region_id, previous])
+        cur.execute(_DIFFERENCES_SQL, [run.id, run.region_id, previous])
         rows = cur.fetchall()
     counts = {"new": 0, "stopped": 0, "changed": 0}
     picked = []
@@ -109,38 +103,80 @@ def payout_run_changes(*, run: PayoutRun, limit: int = 200) -> dict:
         counts[kind] += 1
         if counts[kind] <= limit:
             picked.append((kind, row))
-    from benefits.standards.models import WelfareStandard as Std
+    return counts, picked
+
+
+@dataclass
+class _ChangeContext:
+    """What the reasons of the picked rows refer to, read once for all of them."""
+
+    children: dict
+    enrollments: dict
+    standards: dict
+    moved_in: set[int]
+
+
+def _change_context(*, picked: list[tuple[str, tuple]], previous: datetime.date) -> _ChangeContext:
+    """The children, enrollments and standards of the picked rows, and which of the new children
+    moved in (their enrollment elsewhere ended with a move last month): four queries."""
+    from benefits.standards.models import WelfareStandard
     from cases.children.models import Child
 
-    children = {c.id: c for c in Child.objects.filter(id__in=[r[0] for _k, r in picked])}
-    enrollments = {
-        e.id: e for e in Enrollment.objects.filter(id__in=[x for _k, r in picked for x in (r[7], r[8]) if x]).select_related("county")
-    }
-    standards = {s.id: s for s in Std.objects.filter(id__in=[x for _k, r in picked for x in (r[5], r[6]) if x]).select_related("region")}
-    out: dict[str, list] = {"new": [], "stopped": [], "changed": []}
-    for kind, (child_id, amount, prev_amount, cat, prev_cat, std, prev_std, enr, prev_enr) in picked:
-        child = children[child_id]
-        if kind == "new":
-            e = enrollments.get(enr)
-            moved_in = Enrollment.objects.filter(child_id=child_id, end_reason=Enrollment.EndReason.MOVED, end_month=previous).exists()
-            if moved_in:
-                reason = _("Moved in from another county")
-            elif e is not None and e.start_month == run.month:
-                reason = _("Enrolled from this month")
-            else:
-                reason = _("Not paid last month")
-        elif kind == "stopped":
-            reason = _stop_reason(enrollment=enrollments.get(prev_enr), child_birth=child.birth_date, died_on=child.died_on, month=run.month)
-        elif cat != prev_cat:
-            reason = _("Category changed: %(old)s → %(new)s") % {"old": Category(prev_cat).label, "new": Category(cat).label}
-        elif std != prev_std:
-            old, new = standards.get(prev_std), standards.get(std)
-            reason = _("Standard changed: %(old)s → %(new)s") % {
+    rows = [r for _k, r in picked]
+    new_children = [r[0] for k, r in picked if k == "new"]
+    return _ChangeContext(
+        children={c.id: c for c in Child.objects.filter(id__in=[r[0] for r in rows])},
+        enrollments={
+            e.id: e for e in Enrollment.objects.filter(id__in=[x for r in rows for x in (r[7], r[8]) if x]).select_related("county")
+        },
+        standards={
+            s.id: s for s in WelfareStandard.objects.filter(id__in=[x for r in rows for x in (r[5], r[6]) if x]).select_related("region")
+        },
+        moved_in=set(
+            Enrollment.objects.filter(
+                child_id__in=new_children, end_reason=Enrollment.EndReason.MOVED, end_month=previous
+            ).values_list("child_id", flat=True)
+        ),
+    )
+
+
+def _change_reason(kind: str, row: tuple, *, run: PayoutRun, context: _ChangeContext) -> str:
+    child_id, _amount, _prev_amount, cat, prev_cat, std, prev_std, enr, prev_enr = row
+    if kind == "new":
+        e = context.enrollments.get(enr)
+        if child_id in context.moved_in:
+            return str(_("Moved in from another county"))
+        if e is not None and e.start_month == run.month:
+            return str(_("Enrolled from this month"))
+        return str(_("Not paid last month"))
+    if kind == "stopped":
+        child = context.children[child_id]
+        return _stop_reason(enrollment=context.enrollments.get(prev_enr), child_birth=child.birth_date, died_on=child.died_on, month=run.month)
+    if cat != prev_cat:
+        return str(_("Category changed: %(old)s → %(new)s") % {"old": Category(prev_cat).label, "new": Category(cat).label})
+    if std != prev_std:
+        old, new = context.standards.get(prev_std), context.standards.get(std)
+        return str(
+            _("Standard changed: %(old)s → %(new)s")
+            % {
                 "old": f"{old.monthly_amount} ({old.document or old.effective_from})" if old else "-",
                 "new": f"{new.monthly_amount} ({new.document or new.effective_from})" if new else "-",
             }
-        else:
-            reason = _("Amount changed")
+        )
+    return str(_("Amount changed"))
+
+
+def payout_run_changes(*, run: PayoutRun, limit: int = 200) -> dict:
+    """The change from last month, with reasons: children new this month, stopped since last
+    month, and paid a different amount. A fixed number of queries, whatever the number of rows:
+    one set-based query finds the differences, four read what their reasons refer to."""
+    previous = add_months(run.month, -1)
+    counts, picked = _payout_differences(run=run, previous=previous, limit=limit)
+    context = _change_context(picked=picked, previous=previous)
+    out: dict[str, list] = {"new": [], "stopped": [], "changed": []}
+    for kind, row in picked:
+        child_id, amount, prev_amount, cat, prev_cat = row[:5]
+        child = context.children[child_id]
         out[kind].append(
             {
                 "child_id": child_id,
@@ -149,7 +185,7 @@ def payout_run_changes(*, run: PayoutRun, limit: int = 200) -> dict:
                 "category": cat or prev_cat,
                 "amount": amount,
                 "previous_amount": prev_amount,
-                "reason": str(reason),
+                "reason": _change_reason(kind, row, run=run, context=context),
             }
         )
     return {"counts": counts, **out, "previous_month": previous}

@@ -6,6 +6,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from benefits.standards.models import WelfareStandard
@@ -150,6 +151,22 @@ def standard_create(
     return standard
 
 
+def _versions_in_force(*, regions: list[Region], categories: list[str], on: datetime.date) -> dict[tuple[int, str, bool], WelfareStandard]:
+    """The version in force on `on` of each region's own standard of each category, ordinary and
+    minimum, by (region id, category, is_minimum): one query."""
+    latest = (
+        WelfareStandard.objects.filter(
+            region=OuterRef("region"), category=OuterRef("category"), is_minimum=OuterRef("is_minimum"), effective_from__lte=on
+        )
+        .order_by("-effective_from", "-id")
+        .values("id")[:1]
+    )
+    rows = WelfareStandard.objects.filter(
+        region__in=regions, category__in=categories, effective_from__lte=on, id=Subquery(latest)
+    )
+    return {(s.region_id, s.category, s.is_minimum): s for s in rows}
+
+
 def _round(value: Decimal, rounding: str) -> Decimal:
     return value.quantize(ROUNDING[rounding], rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
 
@@ -186,18 +203,15 @@ def standard_raise(
     if step < 0:
         raise _fail("percent" if amount in (None, "") else "amount", _("A raise cannot be negative."))
     created: list[WelfareStandard] = []
+    # The versions in force are read in one query; each new version is written by standard_create,
+    # whose rules (one version per date, not below a minimum) it must pass.
+    in_force = _versions_in_force(regions=regions, categories=categories, on=effective_from)
     for region in regions:
         if by is not None:
             require_in_scope(by, region)
         for category in categories:
             for minimum in (False, True):
-                current = (
-                    WelfareStandard.objects.filter(
-                        region=region, category=category, is_minimum=minimum, effective_from__lte=effective_from
-                    )
-                    .order_by("-effective_from", "-id")
-                    .first()
-                )
+                current = in_force.get((region.id, category, minimum))
                 if current is None or current.monthly_amount is None:
                     continue  # nothing of its own here, or it refers to another category and follows it
                 if amount in (None, ""):

@@ -3,6 +3,9 @@
 import datetime
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from benefits.enrollments.models import Enrollment
 from benefits.standards.models import WelfareStandard
 from tests.factories import ChildFactory
@@ -27,3 +30,10 @@ def enrolled_child(region, county, category="orphan_scattered", *, start="2024-0
         bank_account_holder="张三", bank_account="6222020000001234",
     )
     return child, enrollment
+
+
+def queries(fn) -> int:
+    """How many queries `fn()` runs (to compare a read of one row with a read of many)."""
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
