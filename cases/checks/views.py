@@ -11,18 +11,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.checks import dates as checks_dates
-from cases.checks import selectors as checks_selectors
-from cases.checks import services as checks_services
+from cases.checks import selectors, services
+from cases.checks.dates import quarter_of
 from cases.checks.forms import CampaignForm, CheckForm, QuarterForm
 from cases.children.models import Child
 from cases.children.selectors import child_get
-from welfare import errors as welfare_errors
-from welfare import notifications as welfare_notifications
-from welfare.errors import ApplicationError
+from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.exports import export_rows
 from welfare.forms import form_add_service_errors
 from welfare.models import Region
+from welfare.notifications import notification_list, notification_mark_read
 from welfare.roles import Action, can
 from welfare.scoping import region_list
 
@@ -31,7 +29,7 @@ from welfare.scoping import region_list
 def checks_mine(request):
     """The child director's worklist: tracked children by due date, the form one tap away."""
     state = request.GET.get("state", "")
-    qs = checks_selectors.check_worklist(user=request.user, state=state)
+    qs = selectors.check_worklist(user=request.user, state=state)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -40,7 +38,7 @@ def checks_mine(request):
             "page": page,
             "state": state,
             "states": Child.CheckState.choices,
-            "leavers": checks_selectors.check_leavers(user=request.user)[:50],
+            "leavers": selectors.check_leavers(user=request.user)[:50],
             "can_record": can(request.user, Action.CREATE),
         },
     )
@@ -50,11 +48,11 @@ def checks_mine(request):
 def check_new(request, child_id: int):
     """Record a check of one child (phone first)."""
     child = child_get(user=request.user, child_id=child_id)
-    campaigns = list(checks_selectors.campaigns_open_for(child=child))
+    campaigns = list(selectors.campaigns_open_for(child=child))
     form = CheckForm(request.POST or None, campaigns=campaigns)
     if request.method == "POST" and form.is_valid():
         try:
-            checks_services.check_record(by=request.user, child=child, data=form.check_input())
+            services.check_record(by=request.user, child=child, data=form.check_input())
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -84,11 +82,11 @@ def checks_overdue(request):
     village = None
     code = request.GET.get("village", "")
     if code:
-        village = checks_selectors.check_region_get(user=request.user, code=code)
+        village = selectors.check_region_get(user=request.user, code=code)
         if village.level != Region.Level.VILLAGE:
             raise Http404
     if request.GET.get("format") in ("xlsx", "csv"):
-        rows = checks_selectors.check_flagged_children(user=request.user, village=village)
+        rows = selectors.check_flagged_children(user=request.user, village=village)
         return export_rows(
             user=request.user,
             request=request,
@@ -101,9 +99,9 @@ def checks_overdue(request):
         )
     context = {"village": village, "can_export": can(request.user, Action.EXPORT)}
     if village is not None:
-        context["children"] = checks_selectors.check_flagged_children(user=request.user, village=village)
+        context["children"] = selectors.check_flagged_children(user=request.user, village=village)
     else:
-        rows = checks_selectors.check_village_overview(user=request.user)
+        rows = selectors.check_village_overview(user=request.user)
         townships: dict = {}
         for row in rows:
             key = row["township"].code if row["township"] else ""
@@ -119,16 +117,16 @@ def checks_overdue(request):
 @login_required
 def checks_completion(request):
     """Calendar-quarter completion for a region in scope and the regions one level below."""
-    year, quarter = checks_dates.quarter_of(timezone.localdate())
+    year, quarter = quarter_of(timezone.localdate())
     form = QuarterForm(request.GET or {"year": year, "quarter": quarter})
     result = None
     if form.is_valid():
         code = form.cleaned_data["region"]
-        region = checks_selectors.check_region_get(user=request.user, code=code) if code else request.user.region
+        region = selectors.check_region_get(user=request.user, code=code) if code else request.user.region
         if region is None:  # an administrator without a region: the first province
             region = region_list(user=request.user).filter(parent__isnull=True).order_by("code").first()
         if region is not None:
-            result = checks_selectors.check_quarter_completion(
+            result = selectors.check_quarter_completion(
                 user=request.user, region=region, year=form.cleaned_data["year"], quarter=form.cleaned_data["quarter"]
             )
     return render(request, "cases/checks/completion.html", {"form": form, "result": result})
@@ -140,7 +138,7 @@ def campaign_list(request):
         request,
         "cases/checks/campaigns.html",
         {
-            "campaigns": checks_selectors.campaign_list(user=request.user).order_by("-deadline", "-id"),
+            "campaigns": selectors.campaign_list(user=request.user).order_by("-deadline", "-id"),
             "can_launch": can(request.user, Action.LAUNCH_CAMPAIGN),
             "today": timezone.localdate(),
         },
@@ -150,12 +148,12 @@ def campaign_list(request):
 @login_required
 def campaign_new(request):
     if not can(request.user, Action.LAUNCH_CAMPAIGN):
-        raise welfare_errors.PermissionDeniedError(_("Your role is not allowed to do this."))
-    regions = list(region_list(user=request.user).filter(level__in=checks_services.CAMPAIGN_LEVELS).order_by("path"))
+        raise PermissionDeniedError(_("Your role is not allowed to do this."))
+    regions = list(region_list(user=request.user).filter(level__in=services.CAMPAIGN_LEVELS).order_by("path"))
     form = CampaignForm(request.POST or None, regions=regions)
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = checks_services.campaign_launch(by=request.user, **form.service_kwargs())
+            campaign = services.campaign_launch(by=request.user, **form.service_kwargs())
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -166,21 +164,21 @@ def campaign_new(request):
 
 @login_required
 def campaign_detail(request, campaign_id: int):
-    campaign = checks_selectors.campaign_get(user=request.user, campaign_id=campaign_id)
-    progress = checks_selectors.campaign_progress(user=request.user, campaign=campaign)
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    progress = selectors.campaign_progress(user=request.user, campaign=campaign)
     return render(request, "cases/checks/campaign_detail.html", {"campaign": campaign, "progress": progress})
 
 
 @login_required
 def notifications(request):
-    page = Paginator(welfare_notifications.notification_list(user=request.user), 30).get_page(request.GET.get("page"))
+    page = Paginator(notification_list(user=request.user), 30).get_page(request.GET.get("page"))
     return render(request, "cases/checks/notifications.html", {"page": page})
 
 
 @login_required
 @require_POST
 def notification_read(request, notification_id: int):
-    note = welfare_notifications.notification_mark_read(user=request.user, notification_id=notification_id)
+    note = notification_mark_read(user=request.user, notification_id=notification_id)
     if request.POST.get("follow") and note.link.startswith("/"):
         return redirect(note.link)
     return redirect("cases:check_notifications")
