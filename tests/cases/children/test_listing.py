@@ -230,7 +230,7 @@ def test_with_the_cache_unreachable_lists_and_writes_still_work(api_client, coun
 def test_another_page_of_a_listed_list_costs_one_query(api_client, county_official, regions, django_assert_num_queries):
     """The first page read keeps the list's ordered ids; any other page then needs only its rows.
     A long list (over ID_LIST_LIMIT) keeps only its count and reads each page's ids."""
-    from cases.children import listing as api_child_list
+    from cases.children import listing
 
     ChildFactory.create_batch(120, region=regions.village)
     api_client.force_authenticate(county_official)
@@ -241,11 +241,11 @@ def test_another_page_of_a_listed_list_costs_one_query(api_client, county_offici
     assert first["count"] == third["count"] == 120 and len(third["results"]) == 20
     everyone = sorted(Child.objects.values_list("id", flat=True))
     assert [r["id"] for r in first["results"]] + [r["id"] for r in third["results"]] == everyone[:50] + everyone[100:]
-    api_child_list.ID_LIST_LIMIT, limit = 100, api_child_list.ID_LIST_LIMIT
+    listing.ID_LIST_LIMIT, limit = 100, listing.ID_LIST_LIMIT
     try:
         assert api_client.get("/api/children/?sex=M").json()["count"] == 120  # over the limit: a count
         with django_assert_num_queries(2):  # the page's ids, its rows
             page = api_client.get("/api/children/?sex=M&page=2").json()
         assert [r["id"] for r in page["results"]] == everyone[50:100]
     finally:
-        api_child_list.ID_LIST_LIMIT = limit
+        listing.ID_LIST_LIMIT = limit

@@ -7,10 +7,10 @@ import datetime
 import pytest
 from django.http import Http404
 
-from cases.checks import selectors as checks_selectors
-from cases.children import selectors as children_selectors
+from cases.checks.selectors import check_list
 from cases.children import services
 from cases.children.models import Child
+from cases.children.selectors import child_get, child_list, guardian_list, membership_list
 from tests.factories import CheckFactory, ChildFactory, GuardianFactory, MembershipFactory
 from welfare.errors import PermissionDeniedError
 from welfare.idnumber import make_id_number
@@ -45,14 +45,14 @@ SEES = {
 def test_each_user_sees_exactly_their_subtree(request, kids, who):
     user = request.getfixturevalue(who)
     expected = {getattr(kids, k) for k in SEES[who]}
-    assert set(children_selectors.child_list(user=user)) == expected
+    assert set(child_list(user=user)) == expected
     for key in "abcx":
         child = getattr(kids, key)
         if child in expected:
-            assert children_selectors.child_get(user=user, child_id=child.pk) == child
+            assert child_get(user=user, child_id=child.pk) == child
         else:
             with pytest.raises(Http404):
-                children_selectors.child_get(user=user, child_id=child.pk)
+                child_get(user=user, child_id=child.pk)
 
 
 @pytest.mark.parametrize("who", SEES)
@@ -64,9 +64,9 @@ def test_each_user_sees_the_guardians_memberships_and_checks_of_their_subtree_on
         MembershipFactory(child=child)
         CheckFactory(child=child)
     expected = {getattr(kids, k).pk for k in SEES[who]}
-    assert {g.child_id for g in children_selectors.guardian_list(user=user)} == expected
-    assert {m.child_id for m in children_selectors.membership_list(user=user)} == expected
-    assert {c.child_id for c in checks_selectors.check_list(user=user)} == expected
+    assert {g.child_id for g in guardian_list(user=user)} == expected
+    assert {m.child_id for m in membership_list(user=user)} == expected
+    assert {c.child_id for c in check_list(user=user)} == expected
 
 
 @pytest.mark.parametrize("who", SEES)
