@@ -1,5 +1,6 @@
 """Page forms of the child director's and supervisor's pages. They parse and present input;
-the rules (identity numbers, scope, paid categories) live in cases/children/services.py."""
+the rules (identity numbers, scope, paid categories) live in cases/children/services.py and
+cases/children/rules.py."""
 
 import datetime
 

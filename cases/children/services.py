@@ -1,4 +1,7 @@
-"""Writes of children, guardians and category memberships: the only place their rules live."""
+"""Writes of children, guardians and category memberships (register, change, review; guardians
+added, corrected and removed; memberships started, changed and ended), drafts and one-time form
+tokens. The checks that need the database (scope, national uniqueness of an identity number,
+possible duplicates) are here; the rules that need none are in cases/children/rules.py."""
 
 import datetime
 from typing import Any
