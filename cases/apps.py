@@ -1,5 +1,5 @@
 """The cases app: its signals tell the child list API's cache of every write of a child, guardian,
-category membership or region."""
+category membership, protection case or region."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
@@ -16,7 +16,7 @@ def _child_written(sender, instance, **kwargs) -> None:
 
 
 def _child_record_written(sender, instance, **kwargs) -> None:
-    """A guardian or membership written: the child's village lists change."""
+    """A guardian, membership or protection case written: the child's village lists change."""
     from cases.children.list_cache import children_changed
     from welfare.models import Region
 
@@ -37,6 +37,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from cases.children.models import CategoryMembership, Child, Guardian
         from cases.children.selectors import child_home_counts, child_list
+        from cases.protection.models import Case
         from welfare.admin_mixins import register_choice_selector
         from welfare.models import Region
         from welfare.views import register_home_counts
@@ -51,7 +52,9 @@ class CasesConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(_child_written, sender=Child, dispatch_uid=f"list_cache_child_{signal is post_save}")
             signal.connect(_region_written, sender=Region, dispatch_uid=f"list_cache_region_{signal is post_save}")
-            for model in (Guardian, CategoryMembership):
+            # A protection case counts too: the case worklist API keeps its counts under the same
+            # versions (cases.protection.api.WorklistPagination).
+            for model in (Guardian, CategoryMembership, Case):
                 signal.connect(
                     _child_record_written, sender=model, dispatch_uid=f"list_cache_{model.__name__}_{signal is post_save}"
                 )

@@ -4,10 +4,19 @@ from cases.applications.models import Application
 from cases.checks.models import Campaign, Check
 from cases.children.models import CategoryMembership, Child, Draft, FormSubmission, Guardian, ListedQuerySet, Sex
 from cases.dashboard.models import DashboardSnapshot
+from cases.protection.models import Assessment, Case, CaseNote, CasePlan, CaseReport, FollowUp, PlanMeasure, Referral
 from cases.roster.models import RosterUpload
 
 __all__ = [
     "Application",
+    "Assessment",
+    "Case",
+    "CaseNote",
+    "CasePlan",
+    "CaseReport",
+    "FollowUp",
+    "PlanMeasure",
+    "Referral",
     "Campaign",
     "CategoryMembership",
     "Check",

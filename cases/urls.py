@@ -9,4 +9,5 @@ urlpatterns: list = [
     path("applications/", include("cases.applications.urls")),
     path("dashboard/", include("cases.dashboard.urls")),
     path("import/", include("cases.roster.urls")),
+    path("protection/", include("cases.protection.urls")),
 ]

@@ -4,6 +4,7 @@
 Their scope is the institution: the children placed there (open placements; placements closed
 less than `INSTITUTION_READ_AFTER_DISCHARGE_DAYS` ago, read-only), those children's guardians,
 memberships and checks, and the institution's own staff, placements, trainings and inspections.
+Protection casework: the referrals made to the institution and the cases it accepted (read).
 Nothing else: no enrollment, application, payout, standard, or region record beyond their
 institution's own node.
 """
@@ -31,6 +32,13 @@ def children_held(institution_id: int, *, write: bool):
     return placements.values("child_id")
 
 
+def _accepted_cases(institution_id: int):
+    from cases.protection.models import Referral
+
+    accepted = (Referral.Status.ACCEPTED, Referral.Status.COMPLETED)
+    return Referral.objects.filter(to_institution_id=institution_id, status__in=accepted).values("case_id")
+
+
 def _read_only(rule):
     """A rule that gives reading and never writing (records the institution sees but others keep)."""
     return lambda iid, *, write: Q(pk__in=[]) if write else rule(iid)
@@ -53,3 +61,8 @@ def register() -> None:
     # read, never written by the institution itself.
     register_institution_scope(Region, _read_only(lambda iid: Q(institutions__id=iid)))
     register_institution_scope(Inspection, _read_only(lambda iid: Q(institution_id=iid)))
+    # Protection casework: the referrals to the institution, and the cases it accepted.
+    from cases.protection.models import Case, Referral
+
+    register_institution_scope(Referral, _read_only(lambda iid: Q(to_institution_id=iid)))
+    register_institution_scope(Case, _read_only(lambda iid: Q(pk__in=_accepted_cases(iid))))

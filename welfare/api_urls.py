@@ -14,6 +14,7 @@ API_MODULES = [
     "cases.checks.api",
     "cases.applications.api",
     "cases.dashboard.api",
+    "cases.protection.api",
     "benefits.standards.api",
     "benefits.enrollments.api",
     "benefits.payouts.api",

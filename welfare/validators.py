@@ -128,3 +128,23 @@ class PersonFieldsAdminMixin:
         elif db_field.name in self.person_name_fields:
             kwargs.setdefault("form_class", PersonNameFormField)
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+def mask_person_name(value: str | None) -> str:
+    """A name shown masked, like an identity number (who reported a child, for instance): the
+    first character only, one star for each of the others — 王**, A****."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    return text[0] + "*" * max(len(text) - 1, 1)
+
+
+def mask_phone(value: str | None) -> str:
+    """A phone number shown masked: its first three and last four digits (138****0000); a short
+    number (or an extension) keeps its last two only."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) <= 7:
+        return "*" * (len(text) - 2) + text[-2:]
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]

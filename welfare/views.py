@@ -48,10 +48,15 @@ LINKS: dict[str, tuple] = {
         "institutions:institution_list",
     ),
     "admin": (_("Administration"), _("Users, regions and reference data"), "admin:index"),
+    "case_report": (_("Report a concern"), _("A child at risk anywhere: it goes to the county"), "cases:protection_report_new"),
+    "my_cases": (_("My cases"), _("Protection cases, the most pressing follow-up first"), "cases:protection_my_cases"),
+    "case_screening": (_("Reports to screen"), _("Screen in or out before the deadline"), "cases:protection_screening"),
+    "hotline": (_("12349 hotline"), _("Record calls, supervise tickets past their deadline"), "cases:protection_hotline"),
+    "referrals": (_("Referrals to my institution"), _("Accept, decline, complete"), "cases:protection_referrals"),
 }
 
 ROLE_LINKS: dict[str, tuple[str, ...]] = {
-    Role.VILLAGE_DIRECTOR: ("worklist", "register", "find", "checks", "applications"),
+    Role.VILLAGE_DIRECTOR: ("worklist", "register", "find", "checks", "applications", "my_cases", "case_report"),
     Role.TOWNSHIP_SUPERVISOR: (
         "child_review",
         "application_review",
@@ -60,10 +65,14 @@ ROLE_LINKS: dict[str, tuple[str, ...]] = {
         "find",
         "register",
         "dashboard",
+        "my_cases",
+        "case_report",
     ),
     Role.COUNTY_OFFICIAL: (
         "application_approve",
         "child_review",
+        "case_screening",
+        "my_cases",
         "payouts",
         "dashboard",
         "checks_overdue",
@@ -71,11 +80,22 @@ ROLE_LINKS: dict[str, tuple[str, ...]] = {
         "standards",
         "import",
         "find",
+        "case_report",
     ),
-    Role.CITY_OFFICIAL: ("dashboard", "checks_overdue", "campaigns", "standards", "find"),
-    Role.PROVINCE_OFFICIAL: ("dashboard", "campaigns", "standards", "find"),
-    Role.INSTITUTION_STAFF: ("find", "institutions"),
-    Role.ADMIN: ("admin", "dashboard", "find", "child_review", "application_approve", "payouts", "standards", "import"),
+    Role.CITY_OFFICIAL: ("dashboard", "hotline", "checks_overdue", "campaigns", "standards", "find", "case_report"),
+    Role.PROVINCE_OFFICIAL: ("dashboard", "campaigns", "standards", "find", "case_report"),
+    Role.INSTITUTION_STAFF: ("find", "institutions", "referrals", "case_report"),
+    Role.ADMIN: (
+        "admin",
+        "dashboard",
+        "find",
+        "child_review",
+        "application_approve",
+        "payouts",
+        "standards",
+        "import",
+        "case_report",
+    ),
 }
 
 

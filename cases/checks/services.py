@@ -30,6 +30,7 @@ from cases.checks.models import Campaign, Check
 from cases.checks.notifications import FlagResult, check_notification_emails_send, check_notifications_create
 from cases.children.categories import Category
 from cases.children.models import CategoryMembership, Child
+from cases.protection.services import report_from_check
 from welfare.audit import audit_record
 from welfare.errors import ApplicationError
 from welfare.models import Region, User
@@ -191,6 +192,9 @@ def check_record(*, by: User, child: Child, data: CheckInput) -> Check:
     check = _check_create(child=child, data=data, checker=checker, checked_on=data.checked_on)
     check_schedule_refresh(child=child, today=today)
     audit_record(actor=by, action="check.recorded", target=check, detail={"kind": data.kind, "risk_level": data.risk_level})
+    # A high risk, or a guardianship risk noted, goes to the county's screening queue as a
+    # report (once per check, in this transaction).
+    report_from_check(check=check, by=by)
     return check
 
 

@@ -132,12 +132,16 @@ def child_register(
     categories: list[str] | None = None,
     registered_on: datetime.date | None = None,
     confirm_duplicate: bool = False,
+    screening: bool = False,
 ) -> Child:
     """Record a new child. The identity number is validated and unique nationally; sex and
     birth date come from it when not typed and must agree with it when typed. Without a number,
     a child recorded with the same name, birth date and village is a possible duplicate:
-    refused (PossibleDuplicateError) unless `confirm_duplicate`."""
-    require(by, Action.CREATE)
+    refused (PossibleDuplicateError) unless `confirm_duplicate`. `screening`: a county official
+    screening a report in registers the child the report is about (the caller,
+    cases.protection.services.report_screen_in, has checked that they screen it)."""
+    if not screening:
+        require(by, Action.CREATE)
     _require_village(region)
     require_in_scope(by, region)
     try:

@@ -42,6 +42,11 @@ class DashboardSummaryView(APIView):
                 "child_directors_trained": serializers.IntegerField(),
                 "paid_in_month": serializers.DictField(child=serializers.DictField()),
                 "subregions": serializers.ListField(child=serializers.DictField()),
+                "open_cases_by_risk": inline_serializer(
+                    "OpenCasesByRisk",
+                    {level: serializers.IntegerField() for level in ("low", "medium", "high")},
+                ),
+                "case_reports_overdue": serializers.IntegerField(help_text="reports past respond_by, not screened"),
                 "computed_at": serializers.DateTimeField(allow_null=True),
             },
         ),

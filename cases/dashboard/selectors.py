@@ -28,6 +28,7 @@ from cases.dashboard.figures import (
     year_before,
 )
 from cases.dashboard.services import _snapshot_model, dashboard_snapshots_compute, dashboard_snapshots_compute_months
+from cases.protection import selectors as protection_selectors
 from welfare.models import Region
 from welfare.roles import Role
 from welfare.scoping import in_scope
@@ -211,6 +212,10 @@ def dashboard_api_summary(*, user, region: Region, on: datetime.date) -> dict:
             }
             for r, f in d.rows
         ],
+        # Protection casework, as of now (figures only, no case content): open cases by risk
+        # level of the region's children, reports past respond_by and not yet screened.
+        "open_cases_by_risk": protection_selectors.open_cases_by_risk(region=region),
+        "case_reports_overdue": protection_selectors.reports_overdue_count(region=region),
         "computed_at": d.computed_at.isoformat() if d.computed_at else None,
     }
 

@@ -38,6 +38,8 @@ INTERNAL = {
     "region_import",  # welfare/services.py: import_regions command and seed_demo
     "region_import_csv",
     "user_provision",  # create_user command and seed_demo
+    "report_from_check",  # cases/protection/services.py: called by check_record, which checks
+    "case_read_record",  # cases/protection/services.py: logs a read made through case_get (scoped)
 }
 
 

@@ -245,6 +245,12 @@ SPECTACULAR_SETTINGS = {
         "PaidCategoryEnum": "cases.children.api.PAID_CATEGORY_CHOICES",
         "CheckKindEnum": "cases.checks.models.Check.Kind",
         "InstitutionKindEnum": "institutions.models.Institution.Kind",
+        # Protection casework: several choice sets share the field name `status`.
+        "CaseReportStatusEnum": "cases.protection.models.CaseReport.Status",
+        "CaseStatusEnum": "cases.protection.models.Case.Status",
+        "CaseworkReviewStatusEnum": "cases.protection.models.ReviewStatus",
+        "PlanMeasureStatusEnum": "cases.protection.models.PlanMeasure.Status",
+        "ReferralStatusEnum": "cases.protection.models.Referral.Status",
     },
     # The schema and its docs page are for signed-in users only, like every other /api/ URL.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -259,12 +265,20 @@ CHECK_REPEAT_WINDOW_MINUTES = env.int("CHECK_REPEAT_WINDOW_MINUTES", default=10)
 # The daily check job (cases.tasks.checks_flag_overdue_task), at CHECK_FLAG_HOUR:30 local time.
 # Beat's DatabaseScheduler copies CELERY_BEAT_SCHEDULE into django_celery_beat at start.
 CHECK_FLAG_HOUR = env.int("CHECK_FLAG_HOUR", default=1)
+# Protection casework: follow-ups every 2 weeks (high risk), monthly (medium), every 3 months
+# (low); a case plan is reassessed 6 months after it is written unless it says otherwise.
+CASE_FOLLOW_UP_HIGH_DAYS = env.int("CASE_FOLLOW_UP_HIGH_DAYS", default=14)
+CASE_FOLLOW_UP_MEDIUM_MONTHS = env.int("CASE_FOLLOW_UP_MEDIUM_MONTHS", default=1)
+CASE_FOLLOW_UP_LOW_MONTHS = env.int("CASE_FOLLOW_UP_LOW_MONTHS", default=3)
+CASE_PLAN_REVIEW_MONTHS = env.int("CASE_PLAN_REVIEW_MONTHS", default=6)
 CELERY_BEAT_SCHEDULE = {
     "flag-overdue-checks": {"task": "cases.flag_overdue_checks", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=30)},
     # Dashboard summary tables for county, city and province pages (the page shows their age).
     "dashboard-snapshots-refresh": {"task": "cases.dashboard_snapshots_refresh", "schedule": crontab(minute=5)},
     # Roster uploads nobody imported within ROSTER_UPLOAD_TTL_MINUTES (cases/roster/tasks.py).
     "roster-uploads-delete-expired": {"task": "cases.roster_uploads_delete_expired", "schedule": crontab(minute=20)},
+    # Protection casework: overdue follow-ups, measures, reassessments and reports (cases/protection).
+    "casework-flag-overdue": {"task": "cases.casework_flag_overdue", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=45)},
 }
 # Task modules that autodiscovery (which looks for `tasks.py`) does not find.
 CELERY_IMPORTS = ["cases.dashboard.tasks"]

@@ -1,0 +1,346 @@
+"""Reads of protection casework, scoped by role (case content is the most sensitive data of the
+system):
+
+- village director: the cases where they are the caseworker;
+- township supervisor and county official: the cases of children living in their subtree;
+- city and province officials: no case content (the city sees its hotline tickets);
+- institution staff: referrals to their institution and the cases they accepted (declared in
+  institutions/scoping.py);
+- administrators: everything.
+
+Reports: the county they went to (and the township beneath which they happened) read them in
+full; whoever filed one sees its status; the city reads its hotline tickets."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.checks.dates import check_state_for
+from cases.protection.models import Assessment, Case, CasePlan, CaseReport, FollowUp, PlanMeasure, Referral
+from welfare.errors import ApplicationError, PermissionDeniedError
+from welfare.roles import Role
+from welfare.scoping import get_in_scope_or_404, is_institution_user, scope_queryset
+
+
+def _active(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
+def case_list(*, user) -> models.QuerySet[Case]:
+    if not _active(user):
+        return Case.objects.none()
+    if user.is_admin_role:
+        return Case.objects.all()
+    if user.role == Role.VILLAGE_DIRECTOR:
+        return Case.objects.filter(caseworker=user)
+    if user.role in (Role.TOWNSHIP_SUPERVISOR, Role.COUNTY_OFFICIAL) or is_institution_user(user):
+        return scope_queryset(Case.objects.all(), user, region_field="child__region")
+    return Case.objects.none()
+
+
+def case_get(*, user, case_id) -> Case:
+    return get_in_scope_or_404(case_list(user=user).select_related("child__region", "caseworker"), id=case_id)
+
+
+def case_for_write(*, user, case_id) -> Case:
+    """The case a write names (an assessment, a plan, a referral, a follow-up): one the user may
+    read, else a 403 when it exists elsewhere (writes outside one's scope are refused, not
+    hidden; nothing of it is read), else a 400."""
+    case = case_list(user=user).select_related("child__region").filter(pk=case_id).first()
+    if case is not None:
+        return case
+    if Case.objects.filter(pk=case_id).exists():
+        raise PermissionDeniedError(_("This case is outside your area of responsibility."))
+    raise ApplicationError(_("There is no case with this id."), field_errors={"case": _("There is no case with this id.")})
+
+
+def case_worklist(*, user) -> models.QuerySet[Case]:
+    """Open cases, the most pressing follow-up first."""
+    return (
+        case_list(user=user)
+        .filter(status=Case.Status.OPEN)
+        .select_related("child", "caseworker")
+        .order_by(models.F("next_follow_up_due").asc(nulls_last=True), "id")
+    )
+
+
+def case_follow_up_state(case: Case, *, today: datetime.date | None = None) -> str | None:
+    """`ok`, `due_soon` or `overdue` from the case's next follow-up date, as a child's check
+    state is derived from its due date (CHECK_DUE_SOON_DAYS); None for a closed case."""
+    if case.status != Case.Status.OPEN:
+        return None
+    return check_state_for(case.next_follow_up_due, today=today or timezone.localdate())
+
+
+# The columns of a worklist row, in the order case_worklist_rows reads them.
+WORKLIST_COLUMNS = (
+    "id", "child_id", "child__name", "status", "risk_level", "opened_on", "opened_from", "caseworker_id", "closed_on",
+    "closure_reason", "closure_note", "next_follow_up_due",
+)
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def case_worklist_rows(ids: list[int], *, today: datetime.date) -> list[dict]:
+    """The cases of `ids` (read through `case_list` by the caller), in that order, as the case
+    API's serializer shows them: one query, no model instances (the worklist API,
+    cases/protection/listing.py; benchmarks/cases.py found DRF's serializer over a page of 50
+    cases costing more than the query). tests/cases/protection/test_listing.py compares them."""
+    if not ids:
+        return []
+    by_id = {}
+    for pk, child, name, status, risk, opened_on, opened_from, worker, closed_on, reason, note, due in Case.objects.filter(
+        id__in=ids
+    ).values_list(*WORKLIST_COLUMNS):
+        by_id[pk] = {
+            "id": pk,
+            "child": child,
+            "child_name": name,
+            "status": status,
+            "risk_level": risk,
+            "opened_on": _iso(opened_on),
+            "opened_from": opened_from,
+            "caseworker": worker,
+            "closed_on": _iso(closed_on),
+            "closure_reason": reason,
+            "closure_note": note,
+            "next_follow_up_due": _iso(due),
+            "follow_up_state": check_state_for(due, today=today) if status == Case.Status.OPEN else None,
+        }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def referral_institution_get(*, institution_id):
+    """The institution a case is referred to, or None: any institution of the system (the
+    referral service keeps it to the child's province). Its name and region only."""
+    from institutions.models import Institution
+
+    return Institution.objects.select_related("region").filter(pk=institution_id).first()
+
+
+def _in_case_scope(model, *, user) -> models.QuerySet:
+    """Rows of `model` (with a `case` foreign key) whose case the user may read."""
+    if not _active(user):
+        return model.objects.none()
+    if is_institution_user(user):
+        return scope_queryset(model.objects.all(), user)
+    return model.objects.filter(case__in=case_list(user=user))
+
+
+def assessment_list(*, user) -> models.QuerySet[Assessment]:
+    return _in_case_scope(Assessment, user=user)
+
+
+def plan_list(*, user) -> models.QuerySet[CasePlan]:
+    return _in_case_scope(CasePlan, user=user)
+
+
+def measure_list(*, user) -> models.QuerySet[PlanMeasure]:
+    """Measures of the plans the user may read (the case page records their progress)."""
+    return PlanMeasure.objects.filter(plan__in=plan_list(user=user))
+
+
+def referral_list(*, user) -> models.QuerySet[Referral]:
+    return _in_case_scope(Referral, user=user)
+
+
+def follow_up_list(*, user) -> models.QuerySet[FollowUp]:
+    return _in_case_scope(FollowUp, user=user)
+
+
+def _reports_read_in_full(*, user) -> models.QuerySet[CaseReport]:
+    """Reports the user reads in full: the screening county's (and the township supervisor's of
+    where it happened), the city's hotline tickets."""
+    if user.is_admin_role:
+        return CaseReport.objects.all()
+    if user.role == Role.COUNTY_OFFICIAL:
+        return scope_queryset(CaseReport.objects.all(), user, region_field="county")
+    if user.role == Role.TOWNSHIP_SUPERVISOR:
+        return scope_queryset(CaseReport.objects.all(), user, region_field="region")
+    if user.role == Role.CITY_OFFICIAL:
+        return scope_queryset(CaseReport.objects.filter(source=CaseReport.Source.HOTLINE), user, region_field="county")
+    return CaseReport.objects.none()
+
+
+def report_list_in_full(*, user) -> models.QuerySet[CaseReport]:
+    """The reports the user reads in full (the admin lists these; a report one only filed is
+    not among them)."""
+    if not _active(user):
+        return CaseReport.objects.none()
+    return _reports_read_in_full(user=user)
+
+
+def report_list(*, user) -> models.QuerySet[CaseReport]:
+    """Reports the user may read: in full (above), and the ones they filed (status only)."""
+    if not _active(user):
+        return CaseReport.objects.none()
+    if user.is_admin_role:
+        return CaseReport.objects.all()
+    return CaseReport.objects.filter(Q(filed_by=user) | Q(pk__in=_reports_read_in_full(user=user).values("pk")))
+
+
+def reads_report_in_full(user, report: CaseReport) -> bool:
+    """Whether the user reads the whole report, or only the status of a report they filed.
+    A report of `report_list_with_access` carries the answer (`in_full`): no query."""
+    annotated = getattr(report, "in_full", None)
+    if annotated is not None:
+        return bool(annotated)
+    return _active(user) and _reports_read_in_full(user=user).filter(pk=report.pk).exists()
+
+
+def report_list_with_access(*, user) -> models.QuerySet[CaseReport]:
+    """`report_list`, each report annotated with `in_full` (whether the user reads it whole or
+    only its status, as `reads_report_in_full`): one query for a page of a list."""
+    if not _active(user):
+        return CaseReport.objects.none()
+    if user.is_admin_role:
+        return report_list(user=user).annotate(in_full=models.Value(True, output_field=models.BooleanField()))
+    in_full = _reports_read_in_full(user=user).filter(pk=models.OuterRef("pk"))
+    return report_list(user=user).annotate(in_full=models.Exists(in_full))
+
+
+def screening_queue(*, user) -> models.QuerySet[CaseReport]:
+    """Reports waiting for the county's screening, the nearest deadline first."""
+    if not _active(user) or not (user.is_admin_role or user.role == Role.COUNTY_OFFICIAL):
+        return CaseReport.objects.none()
+    return (
+        scope_queryset(CaseReport.objects.all(), user, region_field="county")
+        .filter(status=CaseReport.Status.RECEIVED)
+        .select_related("region", "county", "child")
+        .order_by("respond_by", "id")
+    )
+
+
+def reports_past_deadline(*, user, now: datetime.datetime | None = None) -> models.QuerySet[CaseReport]:
+    """Unscreened reports past their deadline that the user reads in full: the city's 督办 list of
+    hotline tickets, the county's alarm."""
+    if not _active(user):
+        return CaseReport.objects.none()
+    return _reports_read_in_full(user=user).filter(status=CaseReport.Status.RECEIVED, respond_by__lt=now or timezone.now())
+
+
+def open_cases_by_risk(*, region) -> dict[str, int]:
+    """Figures (no content): open cases by risk level of children living in a region."""
+    counts = dict(
+        Case.objects.filter(status=Case.Status.OPEN, child__region__path__startswith=region.path)
+        .values_list("risk_level")
+        .annotate(n=models.Count("id"))
+        .values_list("risk_level", "n")
+    )
+    return {level: counts.get(level, 0) for level in ("low", "medium", "high")}
+
+
+def reports_overdue_count(*, region, now: datetime.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return CaseReport.objects.filter(
+        county__path__startswith=region.path, status=CaseReport.Status.RECEIVED, respond_by__lt=now
+    ).count()
+
+
+# --------------------------------------------------------------------------------------------
+# The casework pages (cases/protection/views.py)
+# --------------------------------------------------------------------------------------------
+
+
+def county_reports(*, user) -> models.QuerySet[CaseReport]:
+    """Every report that went to the county official's county, whatever its status (the
+    screening page of one report; the queue is `screening_queue`)."""
+    if not _active(user) or not (user.is_admin_role or user.role == Role.COUNTY_OFFICIAL):
+        return CaseReport.objects.none()
+    return scope_queryset(CaseReport.objects.all(), user, region_field="county").select_related(
+        "region", "county", "child__region", "case"
+    )
+
+
+def hotline_tickets(*, user, now: datetime.datetime | None = None) -> models.QuerySet[CaseReport]:
+    """The city's 12349 tickets: those past `respond_by` and not screened (督办) first, the
+    nearest deadline first among them; then the newest. Each carries `past_due`."""
+    if not _active(user) or not (user.is_admin_role or user.role == Role.CITY_OFFICIAL):
+        return CaseReport.objects.none()
+    past_due = Q(status=CaseReport.Status.RECEIVED, respond_by__lt=now or timezone.now())
+    return (
+        _reports_read_in_full(user=user)
+        .filter(source=CaseReport.Source.HOTLINE)
+        .annotate(
+            past_due=models.Case(
+                models.When(past_due, then=models.Value(True)), default=models.Value(False), output_field=models.BooleanField()
+            )
+        )
+        .select_related("county", "case")
+        .order_by("-past_due", models.Case(models.When(past_due, then="respond_by")).asc(nulls_last=True), "-received_at", "-id")
+    )
+
+
+def screening_child_candidates(*, user, name: str, limit: int = 20) -> list:
+    """Children of the user's area whose name contains `name`: the screening page finds the
+    child of a report among the county's children."""
+    from cases.children.selectors import child_list
+
+    name = (name or "").strip()[:50]
+    if not name:
+        return []
+    return list(child_list(user=user).filter(name__icontains=name).select_related("region").order_by("name", "id")[:limit])
+
+
+def caseworker_candidates(*, user, region=None) -> models.QuerySet:
+    """Who may be a caseworker (a village director, a township supervisor, a county official)
+    among the users of the user's area; with `region` (the child's village), only those whose
+    region holds it. The service (`report_screen_in`, `case_assign`) decides."""
+    from welfare.models import User
+
+    roles = (Role.VILLAGE_DIRECTOR, Role.TOWNSHIP_SUPERVISOR, Role.COUNTY_OFFICIAL)
+    qs = scope_queryset(User.objects.filter(is_active=True, role__in=roles), user).select_related("region")
+    if region is not None:
+        qs = qs.filter(region__code__in=region.ancestor_codes())
+    return qs.order_by("region__path", "username")
+
+
+def referral_institutions(*, case: Case) -> models.QuerySet:
+    """The institutions a case may be referred to: those of the child's province (names and
+    regions only)."""
+    from institutions.models import Institution
+
+    province = case.child.region.ancestor_codes()[0]
+    return Institution.objects.filter(region__path__startswith=f"{province}/").select_related("region").order_by("region__path", "name")
+
+
+def case_timeline(case: Case) -> list[dict]:
+    """What happened on a case, the newest first: its reports, assessments, plan versions (with
+    their measures), referrals, follow-ups done, notes and closure. The caller has read the case
+    through `case_get`: everything here is that case's."""
+    rows: list[dict] = []
+
+    def add(kind: str, when, obj) -> None:
+        if isinstance(when, datetime.datetime):
+            local = timezone.localtime(when)
+            key = (local.date(), local.time())
+        else:
+            key = (when, datetime.time.max)
+        rows.append({"kind": kind, "on": key[0], "key": key, "obj": obj})
+
+    for report in case.reports.select_related("region", "county").order_by("received_at"):
+        add("report", report.received_at, report)
+    for assessment in case.assessments.select_related("written_by", "submitted_by", "decided_by").order_by("id"):
+        add("assessment", assessment.assessed_on, assessment)
+    # A plan version is dated by when it was written (its first history row).
+    written = CasePlan.history.model.objects.filter(id=models.OuterRef("pk")).order_by("history_date").values("history_date")[:1]
+    plans = case.plans.select_related("written_by", "submitted_by", "decided_by").prefetch_related("measures")
+    for plan in plans.annotate(written_at=models.Subquery(written)).order_by("version"):
+        add("plan", plan.written_at or plan.decided_at or timezone.now(), plan)
+    for referral in case.referrals.select_related("to_institution__region", "sent_by", "answered_by").order_by("id"):
+        add("referral", referral.sent_on, referral)
+    for follow_up in case.follow_ups.filter(done_on__isnull=False).select_related("done_by").order_by("done_on"):
+        add("follow_up", follow_up.done_on, follow_up)
+    for note in case.notes.select_related("written_by").order_by("written_at"):
+        add("note", note.written_at, note)
+    if case.closed_on:
+        add("closure", case.closed_on, case)
+    rows.sort(key=lambda r: r["key"], reverse=True)
+    return rows
