@@ -127,6 +127,15 @@ def test_it_tells_the_team_once_about_an_overdue_follow_up(people, child, clock)
     assert AuditLog.objects.filter(action="casework.notifications_sent", record_count=4).count() == 1
 
 
+def test_it_writes_to_each_recipient_in_their_language(people, child, clock):
+    people.worker.language = "en"
+    people.worker.save()
+    open_case(people, child)
+    casework_flag_overdue(today=clock(D(2025, 4, 4)))
+    assert [n.title for n in told(people.worker)] == ["Case follow-up overdue"]
+    assert [n.title for n in told(people.supervisor)] == ["个案回访已逾期"]
+
+
 def test_it_tells_the_team_about_a_measure_past_due_of_the_approved_plan(people, child, clock):
     case = open_case(people, child, risk_level="low")
     plan = approved_plan(people, case, measures=[measure(D(2025, 3, 20)), measure(D(2025, 3, 20), status="done"), measure(D(2025, 5, 1))])
