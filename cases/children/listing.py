@@ -164,6 +164,28 @@ class _CountedPaginator(Paginator):
 ID_LIST_LIMIT = 20_000
 
 
+def id_list_entry(ids) -> list[int] | int:
+    """What the cache keeps of a list: its ordered ids when at most ID_LIST_LIMIT, else its count."""
+    head = list(ids[: ID_LIST_LIMIT + 1])
+    return head if len(head) <= ID_LIST_LIMIT else ids.count()
+
+
+def paginated_response(view, request, object_list, *, count: int | None, rows):
+    """DRF's paginated answer for the page of `object_list` (ids) the request asks for, its rows
+    built by `rows(page_ids)`; `count` when already known (from the cache)."""
+    pagination = view.paginator
+    paginator = _CountedPaginator(object_list, pagination.get_page_size(request), count=count)
+    number = pagination.get_page_number(request, paginator)
+    try:
+        pagination.page = paginator.page(number)
+    except InvalidPage as exc:
+        raise NotFound(pagination.invalid_page_message.format(page_number=number, message=str(exc))) from None
+    if paginator.num_pages > 1 and pagination.template is not None:
+        pagination.display_page_controls = True  # the browsable API's page links, as DRF does
+    pagination.request = request
+    return pagination.get_paginated_response(rows(list(pagination.page)))
+
+
 def list_response(view, request):
     """The list action of ChildViewSet: PageNumberPagination's output. With the cache: each page,
     and the list's ids (or, for a long list, its count), cached under the scope's data versions."""
@@ -185,21 +207,12 @@ def list_response(view, request):
         list_key = list_cache.entry_key("ids", scope_path=scope, parts=[today, *unpaged])
         entry, _tokens = list_cache.read(list_key, scope_path=scope)  # stored with the tokens read above
         if entry is None:
-            head = list(ids[: ID_LIST_LIMIT + 1])
-            entry = head if len(head) <= ID_LIST_LIMIT else ids.count()
+            entry = id_list_entry(ids)
             list_cache.write(list_key, entry, tokens=tokens)
         object_list, count = (entry, len(entry)) if isinstance(entry, list) else (ids, entry)
-    pagination = view.paginator
-    paginator = _CountedPaginator(object_list, pagination.get_page_size(request), count=count)
-    number = pagination.get_page_number(request, paginator)
-    try:
-        pagination.page = paginator.page(number)
-    except InvalidPage as exc:
-        raise NotFound(pagination.invalid_page_message.format(page_number=number, message=str(exc))) from None
-    if paginator.num_pages > 1 and pagination.template is not None:
-        pagination.display_page_controls = True  # the browsable API's page links, as DRF does
-    pagination.request = request
-    response = pagination.get_paginated_response(page_rows(list(pagination.page), on=timezone.localdate()))
+    response = paginated_response(
+        view, request, object_list, count=count, rows=lambda page: page_rows(page, on=timezone.localdate())
+    )
     if cached:
         response = view.finalize_response(request, response)
         response.render()

@@ -5,7 +5,7 @@ list is (cases/children/listing.py):
 2. the page's cases as plain dicts in the serializer's field order (selectors.case_worklist_rows:
    one query, no model instances or serializer fields).
 
-The ids (up to ID_LIST_LIMIT, else the count) and each page are cached under the data versions of
+The ids (up to the child list's ID_LIST_LIMIT, else the count) and each page are cached under the data versions of
 the caller's scope (cases.children.list_cache): an entry is served only while nothing beneath the
 scope has changed. A case written (opened, assigned, closed, reopened, its risk or next follow-up
 changed) or its child written (renamed, moved) replaces those versions (cases/apps.py); code that
@@ -20,27 +20,14 @@ concurrent clients on two cores that is several hundred milliseconds at the 95th
 
 from __future__ import annotations
 
-from django.core.paginator import InvalidPage, Paginator
 from django.http import HttpResponse
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from cases.children import list_cache
+from cases.children.listing import id_list_entry, paginated_response
 from cases.protection.selectors import case_worklist_rows
 from welfare.roles import Role
 from welfare.scoping import is_institution_user
-
-# A worklist of at most this many cases keeps its whole ordered id list in the cache.
-ID_LIST_LIMIT = 20_000
-
-
-class _CountedPaginator(Paginator):
-    """Django's paginator with the count already known (from the cached ids)."""
-
-    def __init__(self, object_list, per_page, *, count: int | None):
-        super().__init__(object_list, per_page)
-        if count is not None:
-            self.__dict__["count"] = count  # the cached_property's slot
 
 
 def _cacheable(request) -> bool:
@@ -82,22 +69,11 @@ def worklist_response(view, request):
     if entry is None:
         # One query for the whole (short) list, rather than a count and a page: finding a county's
         # open cases costs the same for 50 of them as for all.
-        head = list(ids[: ID_LIST_LIMIT + 1])
-        entry = head if len(head) <= ID_LIST_LIMIT else ids.count()
+        entry = id_list_entry(ids)
         if list_key is not None:
             list_cache.write(list_key, entry, tokens=tokens)
     object_list, count = (entry, len(entry)) if isinstance(entry, list) else (ids, entry)
-    pagination = view.paginator
-    paginator = _CountedPaginator(object_list, pagination.get_page_size(request), count=count)
-    number = pagination.get_page_number(request, paginator)
-    try:
-        pagination.page = paginator.page(number)
-    except InvalidPage as exc:
-        raise NotFound(pagination.invalid_page_message.format(page_number=number, message=str(exc))) from None
-    if paginator.num_pages > 1 and pagination.template is not None:
-        pagination.display_page_controls = True  # the browsable API's page links, as DRF does
-    pagination.request = request
-    response = pagination.get_paginated_response(case_worklist_rows(list(pagination.page), today=today))
+    response = paginated_response(view, request, object_list, count=count, rows=lambda page: case_worklist_rows(page, today=today))
     if cached:
         response = view.finalize_response(request, response)
         response.render()

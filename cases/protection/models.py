@@ -189,7 +189,26 @@ class Case(models.Model):
         return _("Case %(id)s") % {"id": self.pk}
 
 
-class Assessment(models.Model):
+class Reviewed(models.Model):
+    """What an assessment and a plan share: written by the team, submitted, then approved or
+    returned (with a comment) by a county official other than the submitter."""
+
+    status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Assessment(Reviewed):
     """A guardianship assessment (监护评估) by at least three assessors, with a grade."""
 
     class Grade(models.TextChoices):
@@ -204,16 +223,6 @@ class Assessment(models.Model):
     risk_level = models.CharField(_("risk level"), max_length=6, choices=RiskLevel.choices)
     assessors = models.JSONField(_("assessors"), default=list)
     needs = models.JSONField(_("needs by domain"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
-    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+")
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -228,22 +237,12 @@ class Assessment(models.Model):
         return f"{self.get_grade_display()} ({self.assessed_on})"
 
 
-class CasePlan(models.Model):
+class CasePlan(Reviewed):
     """One version of the individual case plan (一案一策). An approved version is frozen."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="plans")
     version = models.PositiveIntegerField(_("version"))
     review_on = models.DateField(_("reassess on"))
-    status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
-    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+")
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
     history = HistoricalRecords()
 
     class Meta:

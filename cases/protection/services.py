@@ -557,14 +557,19 @@ def _locked(model, pk, label):
 @transaction.atomic
 def assessment_submit(*, by: User, assessment_id: int) -> Assessment:
     a = _locked(Assessment, assessment_id, "assessment")
-    _require_team(by, a.case)
-    _require_open(a.case)
-    if a.status not in (ReviewStatus.DRAFT, ReviewStatus.RETURNED):
-        raise _fail("status", _("Only a draft or a returned assessment can be submitted."))
-    a.status, a.submitted_by = ReviewStatus.SUBMITTED, by
-    a.save(update_fields=["status", "submitted_by"])
-    audit_record(actor=by, action="assessment.submitted", target=a)
-    return a
+    return _review_submit(a, by=by, refusal=_("Only a draft or a returned assessment can be submitted."), action="assessment.submitted")
+
+
+def _review_submit(row, *, by: User, refusal, action: str):
+    """The team submits a draft or returned assessment or plan to the county."""
+    _require_team(by, row.case)
+    _require_open(row.case)
+    if row.status not in (ReviewStatus.DRAFT, ReviewStatus.RETURNED):
+        raise _fail("status", refusal)
+    row.status, row.submitted_by = ReviewStatus.SUBMITTED, by
+    row.save(update_fields=["status", "submitted_by"])
+    audit_record(actor=by, action=action, target=row)
+    return row
 
 
 def _require_other_approver(by: User, submitted_by_id: int | None, case: Case) -> None:
@@ -577,21 +582,27 @@ def _require_other_approver(by: User, submitted_by_id: int | None, case: Case) -
 def assessment_decide(*, by: User, assessment_id: int, approve: bool, comment: str = "") -> Assessment:
     """Approve (the case takes the assessment's risk level) or return with a comment."""
     a = _locked(Assessment, assessment_id, "assessment")
-    if a.status != ReviewStatus.SUBMITTED:
-        raise _fail("status", _("Only a submitted assessment can be approved or returned."))
-    _require_other_approver(by, a.submitted_by_id, a.case)
-    if not approve and not (comment or "").strip():
-        raise _fail("comment", _("Say what to change."))
-    a.status = ReviewStatus.APPROVED if approve else ReviewStatus.RETURNED
-    a.decided_by, a.decided_at, a.comment = by, _now(), (comment or "").strip()
-    a.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    refusal = _("Only a submitted assessment can be approved or returned.")
+    _review_decide(a, by=by, approve=approve, comment=comment, refusal=refusal, action="assessment")
     if approve and a.case.risk_level != a.risk_level:
         case = a.case
         case.risk_level = a.risk_level
         case.save(update_fields=["risk_level"])
         _schedule_follow_up(case, after=timezone.localdate())
-    audit_record(actor=by, action="assessment.approved" if approve else "assessment.returned", target=a)
     return a
+
+
+def _review_decide(row, *, by: User, approve: bool, comment: str, refusal, action: str) -> None:
+    """A county official other than the submitter approves, or returns with a comment."""
+    if row.status != ReviewStatus.SUBMITTED:
+        raise _fail("status", refusal)
+    _require_other_approver(by, row.submitted_by_id, row.case)
+    if not approve and not (comment or "").strip():
+        raise _fail("comment", _("Say what to change."))
+    row.status = ReviewStatus.APPROVED if approve else ReviewStatus.RETURNED
+    row.decided_by, row.decided_at, row.comment = by, _now(), (comment or "").strip()
+    row.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    audit_record(actor=by, action=f"{action}.approved" if approve else f"{action}.returned", target=row)
 
 
 # --------------------------------------------------------------------------------------------
@@ -645,29 +656,15 @@ def plan_create(*, by: User, case_id: int, measures: list, review_on: datetime.d
 @transaction.atomic
 def plan_submit(*, by: User, plan_id: int) -> CasePlan:
     plan = _locked(CasePlan, plan_id, "plan")
-    _require_team(by, plan.case)
-    _require_open(plan.case)
-    if plan.status not in (ReviewStatus.DRAFT, ReviewStatus.RETURNED):
-        raise _fail("status", _("Only a draft or a returned plan can be submitted."))
-    plan.status, plan.submitted_by = ReviewStatus.SUBMITTED, by
-    plan.save(update_fields=["status", "submitted_by"])
-    audit_record(actor=by, action="case_plan.submitted", target=plan)
-    return plan
+    return _review_submit(plan, by=by, refusal=_("Only a draft or a returned plan can be submitted."), action="case_plan.submitted")
 
 
 @transaction.atomic
 def plan_decide(*, by: User, plan_id: int, approve: bool, comment: str = "") -> CasePlan:
     """Approve (the version is frozen) or return with a comment."""
     plan = _locked(CasePlan, plan_id, "plan")
-    if plan.status != ReviewStatus.SUBMITTED:
-        raise _fail("status", _("Only a submitted plan can be approved or returned."))
-    _require_other_approver(by, plan.submitted_by_id, plan.case)
-    if not approve and not (comment or "").strip():
-        raise _fail("comment", _("Say what to change."))
-    plan.status = ReviewStatus.APPROVED if approve else ReviewStatus.RETURNED
-    plan.decided_by, plan.decided_at, plan.comment = by, _now(), (comment or "").strip()
-    plan.save(update_fields=["status", "decided_by", "decided_at", "comment"])
-    audit_record(actor=by, action="case_plan.approved" if approve else "case_plan.returned", target=plan)
+    refusal = _("Only a submitted plan can be approved or returned.")
+    _review_decide(plan, by=by, approve=approve, comment=comment, refusal=refusal, action="case_plan")
     return plan
 
 
