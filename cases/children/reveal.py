@@ -14,43 +14,40 @@ from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.roles import Action, require
 
 
-def _require_record_in_scope(by, queryset, pk) -> None:
-    if not queryset.filter(pk=pk).exists():
+def _reveal(*, by, record, visible, missing, request_ip: str | None, detail: dict) -> str:
+    """The one rule of a reveal: a role that may reveal, the record in the user's scope, a number
+    recorded; one access-log row per reveal."""
+    require(by, Action.REVEAL_ID)
+    if not visible.filter(pk=record.pk).exists():
         raise PermissionDeniedError(_("This record is outside your area of responsibility."))
+    if not record.id_number:
+        raise ApplicationError(missing)
+    audit_record(actor=by, action="id_number.revealed", target=record, record_count=1, ip_address=request_ip, detail=detail)
+    return record.id_number
 
 
 @transaction.atomic
 def child_id_number_reveal(*, by, child: Child, request_ip: str | None) -> str:
     """The child's full identity number, for a user allowed to reveal it and responsible for
     the child. Logged."""
-    require(by, Action.REVEAL_ID)
-    _require_record_in_scope(by, child_list(user=by), child.pk)
-    if not child.id_number:
-        raise ApplicationError(_("No identity number is recorded for this child."))
-    audit_record(
-        actor=by,
-        action="id_number.revealed",
-        target=child,
-        record_count=1,
-        ip_address=request_ip,
+    return _reveal(
+        by=by,
+        record=child,
+        visible=child_list(user=by),
+        missing=_("No identity number is recorded for this child."),
+        request_ip=request_ip,
         detail={"record": "child"},
     )
-    return child.id_number
 
 
 @transaction.atomic
 def guardian_id_number_reveal(*, by, guardian: Guardian, request_ip: str | None) -> str:
     """A guardian's full identity number, on the same terms as a child's. Logged."""
-    require(by, Action.REVEAL_ID)
-    _require_record_in_scope(by, guardian_list(user=by), guardian.pk)
-    if not guardian.id_number:
-        raise ApplicationError(_("No identity number is recorded for this guardian."))
-    audit_record(
-        actor=by,
-        action="id_number.revealed",
-        target=guardian,
-        record_count=1,
-        ip_address=request_ip,
+    return _reveal(
+        by=by,
+        record=guardian,
+        visible=guardian_list(user=by),
+        missing=_("No identity number is recorded for this guardian."),
+        request_ip=request_ip,
         detail={"record": "guardian", "child_id": guardian.child_id},
     )
-    return guardian.id_number

@@ -9,13 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from cases.checks.models import Check
 from cases.children.models import Child
 
-
-class RiskLevel(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+# The risk levels of a case are those of a check (a high-risk check opens a report): one list.
+RiskLevel = Check.RiskLevel
 
 
 class ReviewStatus(models.TextChoices):
