@@ -1,12 +1,14 @@
 """Reads of the dashboard: the region in the user's scope, everything the page and
 `GET /api/dashboard/summary/` show, and the link from each number to the scoped list behind it.
 A county and what lies below it are computed live (figures.py); a city or a province adds up its
-counties' snapshots (services.py), computing a missing one on the spot."""
+counties' snapshots (services.py), computing a missing one on the spot. The casework figures of
+a county, city or province are always live (cases/protection/selectors.py, counts only)."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
@@ -21,6 +23,7 @@ from cases.dashboard.figures import (
     LEVEL_BELOW,
     SNAPSHOT_LEVELS,
     Figures,
+    Grouping,
     _live_figures,
     _live_trend,
     _subregions,
@@ -123,6 +126,86 @@ def children_link(region_code: str, category: str = "", sub_category: str = "", 
     )
 
 
+CASEWORK_LEVELS = SNAPSHOT_LEVELS  # county, city and province dashboards show casework figures
+
+
+@dataclass
+class CaseworkFigures:
+    """Casework counts of one region (no case content): open cases by risk level and by grade
+    of the latest approved assessment, reports received by (month, source, concern), reports
+    past their deadline, referrals waiting for an answer, follow-ups overdue."""
+
+    by_risk: Counter = field(default_factory=Counter)
+    by_grade: Counter = field(default_factory=Counter)
+    reports: Counter = field(default_factory=Counter)
+    reports_past_deadline: int = 0
+    referrals_waiting: int = 0
+    follow_ups_overdue: int = 0
+
+    @property
+    def open_cases(self) -> int:
+        return sum(self.by_risk.values())
+
+    @property
+    def reports_received(self) -> int:
+        return sum(self.reports.values())
+
+    def add(self, other: CaseworkFigures) -> CaseworkFigures:
+        self.by_risk.update(other.by_risk)
+        self.by_grade.update(other.by_grade)
+        self.reports.update(other.reports)
+        self.reports_past_deadline += other.reports_past_deadline
+        self.referrals_waiting += other.referrals_waiting
+        self.follow_ups_overdue += other.follow_ups_overdue
+        return self
+
+
+@dataclass
+class Casework:
+    """The casework part of a dashboard: the region's totals, one row per region one level
+    below, the twelve months of the report table, and whether the viewer may open the lists
+    behind the numbers (the screening queue, the case worklist)."""
+
+    total: CaseworkFigures
+    rows: list[tuple[Region, CaseworkFigures]]
+    months: list[datetime.date]
+    lists_open: bool
+
+
+def dashboard_casework(*, user, region: Region, on: datetime.date) -> Casework | None:
+    """Casework figures of a county, city or province on a date, live (one grouped query per
+    figure, cases/protection/selectors.py), by the regions one level below; None for a township
+    or a village. 404 outside the user's scope."""
+    if not in_scope(user, region):
+        raise Http404
+    if region.level not in CASEWORK_LEVELS:
+        return None
+    by = Grouping(region, "below")
+    ps = protection_selectors
+    by_key: dict[str, CaseworkFigures] = defaultdict(CaseworkFigures)
+    for code, counts in ps.casework_open_by_risk(region=region, on=on, by=by).items():
+        by_key[code].by_risk.update(counts)
+    for code, counts in ps.casework_open_by_grade(region=region, on=on, by=by).items():
+        by_key[code].by_grade.update(counts)
+    for code, counts in ps.casework_reports_by_month(region=region, on=on, by=by).items():
+        by_key[code].reports.update(counts)
+    for code, n in ps.casework_reports_past_deadline(region=region, on=on, by=by).items():
+        by_key[code].reports_past_deadline += n
+    for code, n in ps.casework_referrals_waiting(region=region, on=on, by=by).items():
+        by_key[code].referrals_waiting += n
+    for code, n in ps.casework_follow_ups_overdue(region=region, on=on, by=by).items():
+        by_key[code].follow_ups_overdue += n
+    total = CaseworkFigures()
+    for f in by_key.values():
+        total.add(f)
+    return Casework(
+        total=total,
+        rows=[(r, by_key.get(r.code) or CaseworkFigures()) for r in _subregions(region)],
+        months=ps.casework_months(on),
+        lists_open=ps.casework_lists_open(user),
+    )
+
+
 @dataclass
 class Dashboard:
     region: Region
@@ -137,9 +220,12 @@ class Dashboard:
     standards: list[dict]
     computed_at: datetime.datetime | None  # None: live figures
     level_below: str | None
+    casework: Casework | None = None  # county, city and province (and when asked for)
 
 
-def dashboard_summary(*, user, region: Region, on: datetime.date, with_trend: bool = True) -> Dashboard:
+def dashboard_summary(
+    *, user, region: Region, on: datetime.date, with_trend: bool = True, with_casework: bool = True
+) -> Dashboard:
     """Everything the dashboard page shows for `region` on `on`. 404 outside the user's scope."""
     if not in_scope(user, region):
         raise Http404
@@ -174,12 +260,13 @@ def dashboard_summary(*, user, region: Region, on: datetime.date, with_trend: bo
         standards=dashboard_standards(user=user, region=region, on=on),
         computed_at=computed_at,
         level_below=LEVEL_BELOW.get(region.level),
+        casework=dashboard_casework(user=user, region=region, on=on) if with_casework else None,
     )
 
 
 def dashboard_api_summary(*, user, region: Region, on: datetime.date) -> dict:
     """The figures of GET /api/dashboard/summary/ (DESIGN.md), JSON-ready."""
-    d = dashboard_summary(user=user, region=region, on=on, with_trend=False)
+    d = dashboard_summary(user=user, region=region, on=on, with_trend=False, with_casework=False)
     t = d.total
     return {
         "region": region.code,

@@ -3,6 +3,7 @@ Thin: the figures come from cases/dashboard/selectors.py."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from operator import itemgetter
 
@@ -16,9 +17,11 @@ from django.utils.translation import gettext as _
 from cases.children.categories import PAID_CATEGORIES, Category
 from cases.dashboard import selectors
 from cases.dashboard.figures import parse_date
+from cases.protection.models import Assessment, CaseReport, RiskLevel
+from cases.protection.selectors import NO_GRADE
 from institutions.selectors import institution_page_allowed
 from welfare.exports import export_rows
-from welfare.roles import Action, can
+from welfare.roles import Action, can, require
 
 
 def _level_label(level: str | None) -> str:
@@ -172,6 +175,138 @@ def _chart_data(dash: selectors.Dashboard, categories, subrows, trend_cats, tren
     }
 
 
+def _casework_labels() -> dict[str, dict[str, str]]:
+    return {
+        "risk": {k: str(v) for k, v in RiskLevel.choices},
+        "grade": {**{k: str(v) for k, v in Assessment.Grade.choices}, NO_GRADE: _("Not yet assessed")},
+        "source": {k: str(v) for k, v in CaseReport.Source.choices},
+        "concern": {k: str(v) for k, v in CaseReport.Concern.choices},
+    }
+
+
+def _casework_months(cw: selectors.Casework) -> tuple[list[str], list[str], list[dict]]:
+    """Reports received per month: the sources and the concerns that occur in the twelve months
+    (codes), and a row per month with its counts by source and by concern and its total."""
+    by_source: Counter = Counter()
+    by_concern: Counter = Counter()
+    per_month: dict = {m: (Counter(), Counter()) for m in cw.months}
+    for (month, source, concern), n in cw.total.reports.items():
+        if month in per_month:
+            per_month[month][0][source] += n
+            per_month[month][1][concern] += n
+        by_source[source] += n
+        by_concern[concern] += n
+    sources = [c for c in CaseReport.Source.values if by_source[c]]
+    concerns = [c for c in CaseReport.Concern.values if by_concern[c]]
+    rows = []
+    for month, (s, c) in per_month.items():
+        rows.append(
+            {
+                "month": month,
+                "label": month.strftime("%Y-%m"),
+                "by_source": [s[k] for k in sources],
+                "by_concern": [c[k] for k in concerns],
+                "total": sum(s.values()),
+            }
+        )
+    return sources, concerns, rows
+
+
+def _casework_subregion_table(dash: selectors.Dashboard) -> list[dict]:
+    """One row per region one level below, then the region's total (which also counts what is
+    recorded on the region itself, such as a report about the county as a whole)."""
+    cw = dash.casework
+    assert cw is not None
+    worklist, queue = _casework_links(dash)
+    rows = []
+    for region, f in [*cw.rows, (dash.region, cw.total)]:
+        code = region.code
+        total = region == dash.region
+        rows.append(
+            {
+                "region": region,
+                "total": total,
+                "drill": "" if total else f"?region={code}&date={dash.on.isoformat()}",
+                "open": f.open_cases,
+                "open_link": worklist(region=code),
+                "risk": [
+                    {"count": f.by_risk.get(k, 0), "link": worklist(region=code, risk=k)} for k in RiskLevel.values
+                ],
+                "reports": f.reports_received,
+                "past_deadline": f.reports_past_deadline,
+                "past_deadline_link": queue(region=code, overdue="1"),
+                "referrals": f.referrals_waiting,
+                "referrals_link": worklist(region=code, referral="sent"),
+                "follow_ups": f.follow_ups_overdue,
+                "follow_ups_link": worklist(region=code, follow_up="overdue"),
+            }
+        )
+    return rows
+
+
+def _casework_links(dash: selectors.Dashboard) -> tuple[Callable[..., str | None], Callable[..., str | None]]:
+    """Link makers to the case worklist and the screening queue behind a number, or makers of
+    None (a plain number) for a viewer who may not open them (city and province officials)."""
+    cw = dash.casework
+    if cw is None or not cw.lists_open:
+        return (lambda **_q: None), (lambda **_q: None)
+    return (
+        lambda **q: selectors.list_link("cases:protection_my_cases", **q),
+        lambda **q: selectors.list_link("cases:protection_screening", **q),
+    )
+
+
+def _casework_context(dash: selectors.Dashboard) -> dict | None:
+    cw = dash.casework
+    if cw is None:
+        return None
+    labels = _casework_labels()
+    worklist, queue = _casework_links(dash)
+    code = dash.region.code
+    t = cw.total
+    sources, concerns, months = _casework_months(cw)
+    risk = [
+        {"key": k, "label": labels["risk"][k], "count": t.by_risk.get(k, 0), "link": worklist(region=code, risk=k)}
+        for k in RiskLevel.values
+    ]
+    grades = [
+        {"key": k, "label": label, "count": t.by_grade.get(k, 0), "link": worklist(region=code, grade=k)}
+        for k, label in labels["grade"].items()
+    ]
+    return {
+        "t": t,
+        "open": t.open_cases,
+        "open_link": worklist(region=code),
+        "high": t.by_risk.get(RiskLevel.HIGH, 0),
+        "high_link": worklist(region=code, risk=RiskLevel.HIGH),
+        "past_deadline_link": queue(region=code, overdue="1"),
+        "referrals_link": worklist(region=code, referral="sent"),
+        "follow_ups_link": worklist(region=code, follow_up="overdue"),
+        "risk": risk,
+        "grades": grades,
+        "sources": [labels["source"][k] for k in sources],
+        "concerns": [labels["concern"][k] for k in concerns],
+        "months": months,
+        "subrows": _casework_subregion_table(dash),
+        "risk_labels": [labels["risk"][k] for k in RiskLevel.values],
+        "chart": {
+            "cases": {
+                "labels": [r["label"] for r in risk] + [g["label"] for g in grades],
+                "risk": [r["count"] for r in risk] + [None] * len(grades),
+                "grade": [None] * len(risk) + [g["count"] for g in grades],
+                "names": [_("Risk level"), _("Guardianship grade")],
+            },
+            "reports": {
+                "labels": [m["label"] for m in months],
+                "series": [
+                    {"name": labels["source"][k], "values": [m["by_source"][i] for m in months]}
+                    for i, k in enumerate(sources)
+                ],
+            },
+        },
+    }
+
+
 @login_required
 def dashboard_page(request):
     try:
@@ -183,6 +318,10 @@ def dashboard_page(request):
     subrows = _subregion_table(dash)
     trend_cats, trend_rows, paid_cats = _trend_table(dash)
     labels = dict(Category.choices)
+    casework = _casework_context(dash)
+    chart_data = _chart_data(dash, categories, subrows, trend_cats, trend_rows, paid_cats)
+    if casework is not None:
+        chart_data["casework"] = casework.pop("chart")
     t = dash.total
     shown = {name: _n(getattr(t, name)) for name in (*t.INT_FIELDS, "memberships_total")}
     shown["villages_without_director"] = _n(dash.villages_without_director_count)
@@ -199,7 +338,8 @@ def dashboard_page(request):
         "trend_cats": [str(labels[c]) for c in trend_cats],
         "trend_rows": trend_rows,
         "paid_cats": [str(labels[c]) for c in paid_cats],
-        "chart_data": _chart_data(dash, categories, subrows, trend_cats, trend_rows, paid_cats),
+        "chart_data": chart_data,
+        "casework": casework,
         "can_export": can(request.user, Action.EXPORT),
         "quarter_share": _pct(t.quarter_checked, t.quarter_total),
         "trained_share": _pct(t.directors_trained, t.directors),
@@ -354,6 +494,61 @@ def _export_applications(dash: selectors.Dashboard) -> Export:
     return rows, [(_("Applications"), lambda r: str(r[0])), (_("Count"), lambda r: r[1])]
 
 
+def _casework(dash: selectors.Dashboard) -> selectors.Casework:
+    """The casework figures of a county, city or province dashboard; 404 for a township or a village."""
+    if dash.casework is None:
+        raise Http404
+    return dash.casework
+
+
+def _export_casework_cases(dash: selectors.Dashboard) -> Export:
+    t = _casework(dash).total
+    labels = _casework_labels()
+    rows = [
+        *[(_("Risk level"), labels["risk"][k], t.by_risk.get(k, 0)) for k in RiskLevel.values],
+        *[(_("Guardianship grade"), label, t.by_grade.get(k, 0)) for k, label in labels["grade"].items()],
+        (_("Total"), _("Open cases"), t.open_cases),
+    ]
+    return rows, [(_("By"), itemgetter(0)), (_("Group"), itemgetter(1)), (_("Open cases"), itemgetter(2))]
+
+
+def _export_casework_reports(key: str) -> Callable[[selectors.Dashboard], Export]:
+    def exporter(dash: selectors.Dashboard) -> Export:
+        sources, concerns, rows = _casework_months(_casework(dash))
+        codes = sources if key == "source" else concerns
+        labels = _casework_labels()[key]
+        columns: list[tuple[str, Callable]] = [
+            (_("Month"), itemgetter("label")),
+            *[(labels[c], _nth(f"by_{key}", i)) for i, c in enumerate(codes)],
+            (_("Total"), itemgetter("total")),
+        ]
+        return rows, columns
+
+    return exporter
+
+
+def _export_casework_subregions(dash: selectors.Dashboard) -> Export:
+    _casework(dash)
+    risk = _casework_labels()["risk"]
+    columns: list[tuple[str, Callable]] = [
+        (_("Code"), lambda r: r["region"].code),
+        (
+            _("Region"),
+            lambda r: r["region"].name if not r["total"] else _("%(name)s (total)") % {"name": r["region"].name},
+        ),
+        (_("Open cases"), itemgetter("open")),
+        *[
+            (_("Open cases: %(level)s") % {"level": risk[k]}, lambda r, i=i: r["risk"][i]["count"])
+            for i, k in enumerate(RiskLevel.values)
+        ],
+        (_("Reports in 12 months"), itemgetter("reports")),
+        (_("Reports past their deadline"), itemgetter("past_deadline")),
+        (_("Referrals waiting for an answer"), itemgetter("referrals")),
+        (_("Follow-ups overdue"), itemgetter("follow_ups")),
+    ]
+    return _casework_subregion_table(dash), columns
+
+
 # The tables of the dashboard that export (the name in the URL), each with its exporter.
 EXPORTERS: dict[str, Callable[[selectors.Dashboard], Export]] = {
     "categories": _export_categories,
@@ -363,21 +558,33 @@ EXPORTERS: dict[str, Callable[[selectors.Dashboard], Export]] = {
     "institutions": _export_institutions,
     "standards": _export_standards,
     "applications": _export_applications,
+    "casework_cases": _export_casework_cases,
+    "casework_sources": _export_casework_reports("source"),
+    "casework_concerns": _export_casework_reports("concern"),
+    "casework_subregions": _export_casework_subregions,
 }
 TREND_EXPORTS = ("trend", "payouts")  # the tables that need the twelve months of the trend
+CASEWORK_EXPORTS = ("casework_cases", "casework_sources", "casework_concerns", "casework_subregions")
 
 
 @login_required
-def dashboard_export(request, table: str):
-    """Any table of the dashboard as xlsx (the same figures the page shows)."""
+def dashboard_export(request, table: str, fmt: str = "xlsx"):
+    """Any table of the dashboard as xlsx or csv (the same figures the page shows)."""
     exporter = EXPORTERS.get(table)
     if exporter is None:
         raise Http404
+    require(request.user, Action.EXPORT)  # before any figure is computed
     try:
         region, on = _params(request)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
-    dash = selectors.dashboard_summary(user=request.user, region=region, on=on, with_trend=table in TREND_EXPORTS)
+    dash = selectors.dashboard_summary(
+        user=request.user,
+        region=region,
+        on=on,
+        with_trend=table in TREND_EXPORTS,
+        with_casework=table in CASEWORK_EXPORTS,
+    )
     rows, columns = exporter(dash)
     return export_rows(
         user=request.user,
@@ -385,6 +592,7 @@ def dashboard_export(request, table: str):
         rows=rows,
         columns=columns,
         filename=f"dashboard-{table}-{region.code}-{on.isoformat()}",
+        fmt="csv" if fmt == "csv" else "xlsx",
         action="dashboard.export",
         detail={"region": region.code, "date": on.isoformat(), "table": table},
     )

@@ -14,15 +14,28 @@ full; whoever filed one sees its status; the city reads its hotline tickets."""
 from __future__ import annotations
 
 import datetime
+from collections import Counter, defaultdict
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.checks.dates import check_state_for
-from cases.protection.models import Assessment, Case, CasePlan, CaseReport, FollowUp, PlanMeasure, Referral
+from cases.protection.models import (
+    Assessment,
+    Case,
+    CasePlan,
+    CaseReport,
+    FollowUp,
+    PlanMeasure,
+    Referral,
+    ReviewStatus,
+    RiskLevel,
+)
 from welfare.errors import ApplicationError, PermissionDeniedError
+from welfare.months import add_months, month_start
 from welfare.roles import Role
 from welfare.scoping import get_in_scope_or_404, is_institution_user, scope_queryset
 
@@ -242,6 +255,195 @@ def reports_overdue_count(*, region, now: datetime.datetime | None = None) -> in
     return CaseReport.objects.filter(
         county__path__startswith=region.path, status=CaseReport.Status.RECEIVED, respond_by__lt=now
     ).count()
+
+
+# --------------------------------------------------------------------------------------------
+# Dashboard figures (cases/dashboard/selectors.py): counts only, no case content, for a region on
+# a date, grouped by the regions one level below (cases.dashboard.figures.Grouping; rows of the
+# region itself, such as a report made about the county as a whole, come under its own code).
+# One query per figure, whatever the number of regions and cases.
+# --------------------------------------------------------------------------------------------
+
+NO_GRADE = "none"  # an open case without an approved assessment yet
+CASEWORK_MONTHS = 12
+
+
+def _grouping(region, by):
+    from cases.dashboard.figures import Grouping
+
+    return by if by is not None else Grouping(region, "below")
+
+
+def _day_cutoff(on: datetime.date) -> datetime.datetime:
+    """The moment the figures of `on` are taken: now for today, else the end of that day."""
+    if on >= timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(on + datetime.timedelta(days=1), datetime.time.min))
+
+
+def cases_open_on_q(on: datetime.date, prefix: str = "") -> Q:
+    """Cases open on `on`: opened by then and not closed by then (a reopened case counts from
+    when it was first opened: reopening clears `closed_on`)."""
+    return Q(**{f"{prefix}opened_on__lte": on}) & (
+        Q(**{f"{prefix}closed_on__isnull": True}) | Q(**{f"{prefix}closed_on__gt": on})
+    )
+
+
+def latest_approved_grade(on: datetime.date | None = None) -> models.Subquery:
+    """The grade of a case's latest approved assessment (assessed and approved by `on`), to
+    annotate a queryset of cases: None when there is none."""
+    approved = Assessment.objects.filter(case_id=models.OuterRef("pk"), status=ReviewStatus.APPROVED)
+    if on is not None:
+        approved = approved.filter(assessed_on__lte=on).filter(Q(decided_at__isnull=True) | Q(decided_at__lt=_day_cutoff(on)))
+    return models.Subquery(approved.order_by("-assessed_on", "-id").values("grade")[:1])
+
+
+def _open_cases(region, on: datetime.date) -> models.QuerySet[Case]:
+    return Case.objects.filter(cases_open_on_q(on), child__region__path__startswith=region.path)
+
+
+def casework_open_by_risk(*, region, on: datetime.date, by=None) -> dict[str, Counter]:
+    """Open cases on the date of children living in the region, by risk level (the case's
+    current level): {region code: Counter(risk level)}."""
+    g = _grouping(region, by)
+    out: dict[str, Counter] = defaultdict(Counter)
+    for row in g.values(_open_cases(region, on), "child__region", "risk_level").annotate(n=models.Count("id")).order_by():
+        out[g.key(row, "child__region")][row["risk_level"]] += row["n"]
+    return out
+
+
+def casework_open_by_grade(*, region, on: datetime.date, by=None) -> dict[str, Counter]:
+    """Open cases on the date by the guardianship grade of their latest approved assessment
+    (`NO_GRADE` without one): {region code: Counter(grade)}."""
+    g = _grouping(region, by)
+    out: dict[str, Counter] = defaultdict(Counter)
+    qs = _open_cases(region, on).annotate(
+        grade=Coalesce(latest_approved_grade(on), models.Value(NO_GRADE))
+    )
+    for row in g.values(qs, "child__region", "grade").annotate(n=models.Count("id")).order_by():
+        out[g.key(row, "child__region")][row["grade"]] += row["n"]
+    return out
+
+
+def casework_months(on: datetime.date) -> list[datetime.date]:
+    """The first days of the twelve months up to the month of `on`, oldest first."""
+    return [add_months(month_start(on), -k) for k in range(CASEWORK_MONTHS - 1, -1, -1)]
+
+
+def casework_reports_by_month(*, region, on: datetime.date, by=None) -> dict[str, Counter]:
+    """Reports received in the twelve months up to the date about something that happened in
+    the region, by month (its first day, local time), source and concern:
+    {region code: Counter((month, source, concern))}."""
+    g = _grouping(region, by)
+    first = timezone.make_aware(datetime.datetime.combine(casework_months(on)[0], datetime.time.min))
+    qs = CaseReport.objects.filter(
+        region__path__startswith=region.path, received_at__gte=first, received_at__lt=_day_cutoff(on)
+    ).annotate(month=TruncMonth("received_at", output_field=models.DateField()))
+    out: dict[str, Counter] = defaultdict(Counter)
+    for row in g.values(qs, "region", "month", "source", "concern").annotate(n=models.Count("id")).order_by():
+        out[g.key(row, "region")][(row["month"], row["source"], row["concern"])] += row["n"]
+    return out
+
+
+def casework_reports_past_deadline(*, region, on: datetime.date, by=None) -> dict[str, int]:
+    """Reports about the region not screened by their deadline as of the date (today: received,
+    `respond_by` before now; an earlier date: received by then, due before then and not
+    screened by then): {region code: count}."""
+    g = _grouping(region, by)
+    cutoff = _day_cutoff(on)
+    qs = CaseReport.objects.filter(
+        region__path__startswith=region.path, received_at__lt=cutoff, respond_by__lt=cutoff
+    ).filter(Q(status=CaseReport.Status.RECEIVED) | Q(screened_at__gte=cutoff))
+    return _counts(g, qs, "region")
+
+
+def casework_referrals_waiting(*, region, on: datetime.date, by=None) -> dict[str, int]:
+    """Referrals of cases of the region's children waiting for an answer on the date (status
+    `sent`; an earlier date: sent by then and not answered by then, from the referral's history):
+    {region code: count}."""
+    g = _grouping(region, by)
+    cutoff = _day_cutoff(on)
+    answered_before = Referral.history.model.objects.filter(
+        id=models.OuterRef("pk"), history_date__lt=cutoff
+    ).exclude(status=Referral.Status.SENT)
+    qs = Referral.objects.filter(case__child__region__path__startswith=region.path, sent_on__lte=on).filter(
+        Q(status=Referral.Status.SENT) | (Q(answered_at__gte=cutoff) & ~models.Exists(answered_before))
+    )
+    return _counts(g, qs, "case__child__region")
+
+
+def casework_follow_ups_overdue(*, region, on: datetime.date, by=None) -> dict[str, int]:
+    """Follow-ups of cases open on the date, due before it and not done by then: {region code: count}."""
+    g = _grouping(region, by)
+    qs = FollowUp.objects.filter(
+        cases_open_on_q(on, "case__"), case__child__region__path__startswith=region.path, due_on__lt=on
+    ).filter(Q(done_on__isnull=True) | Q(done_on__gt=on))
+    return _counts(g, qs, "case__child__region")
+
+
+def _counts(g, qs: models.QuerySet, region_field: str) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for row in g.values(qs, region_field).annotate(n=models.Count("id")).order_by():
+        out[g.key(row, region_field)] += row["n"]
+    return out
+
+
+def casework_filter_region(*, user, code: str | None):
+    """The region a worklist or queue filter names (`?region=CODE`, from a dashboard link): one
+    in the user's area, else 404; None without a code."""
+    from welfare.scoping import region_list
+
+    code = (code or "").strip()[:12]
+    if not code:
+        return None
+    return get_in_scope_or_404(region_list(user=user), code=code)
+
+
+def case_worklist_filter(
+    qs: models.QuerySet[Case],
+    *,
+    region=None,
+    risk: str = "",
+    grade: str = "",
+    follow_up_overdue: bool = False,
+    referral_waiting: bool = False,
+    today: datetime.date | None = None,
+) -> models.QuerySet[Case]:
+    """The cases of a worklist behind a dashboard figure: of children of `region`, of a risk
+    level, of a grade of the latest approved assessment (`NO_GRADE`: none yet), with a
+    follow-up overdue, with a referral waiting for an answer. Unknown values filter nothing."""
+    today = today or timezone.localdate()
+    if region is not None:
+        qs = qs.filter(child__region__path__startswith=region.path)
+    if risk in RiskLevel.values:
+        qs = qs.filter(risk_level=risk)
+    if grade in (*Assessment.Grade.values, NO_GRADE):
+        qs = qs.annotate(latest_grade=Coalesce(latest_approved_grade(), models.Value(NO_GRADE))).filter(latest_grade=grade)
+    if follow_up_overdue:
+        qs = qs.filter(
+            models.Exists(FollowUp.objects.filter(case_id=models.OuterRef("pk"), done_on__isnull=True, due_on__lt=today))
+        )
+    if referral_waiting:
+        qs = qs.filter(models.Exists(Referral.objects.filter(case_id=models.OuterRef("pk"), status=Referral.Status.SENT)))
+    return qs
+
+
+def screening_queue_filter(
+    qs: models.QuerySet[CaseReport], *, region=None, past_due: bool = False, now: datetime.datetime | None = None
+) -> models.QuerySet[CaseReport]:
+    """The reports of the screening queue behind a dashboard figure: about `region`, past their deadline."""
+    if region is not None:
+        qs = qs.filter(region__path__startswith=region.path)
+    if past_due:
+        qs = qs.filter(respond_by__lt=now or timezone.now())
+    return qs
+
+
+def casework_lists_open(user) -> bool:
+    """Whether the user may open the screening queue and the case worklist behind the
+    dashboard's casework figures (a county official, an administrator); city and province
+    officials read the figures only."""
+    return _active(user) and (user.is_admin_role or user.role == Role.COUNTY_OFFICIAL)
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -42,7 +43,7 @@ from cases.protection.forms import (
     ScreenOutForm,
     measure_formset,
 )
-from cases.protection.models import Case, CaseReport, PlanMeasure, ReviewStatus
+from cases.protection.models import Assessment, Case, CaseReport, PlanMeasure, ReviewStatus, RiskLevel
 from welfare.audit import client_ip
 from welfare.errors import ApplicationError
 from welfare.models import Region
@@ -157,11 +158,26 @@ def report_receipt(request, report_id: int):
 def screening_queue(request):
     """Unscreened reports of the county, the nearest deadline first, overdue ones marked."""
     _require(_is_county(request.user))
-    page = Paginator(selectors.screening_queue(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    # Filters of a dashboard link: `region` (a code of the area), `overdue=1`.
+    region = selectors.casework_filter_region(user=request.user, code=request.GET.get("region"))
+    past_due = request.GET.get("overdue") == "1"
+    qs = selectors.screening_queue_filter(selectors.screening_queue(user=request.user), region=region, past_due=past_due, now=now)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for report in page:
         report.past_due = report.respond_by < now
-    return render(request, "cases/protection/screening_queue.html", {"page": page})
+    filters = {"region": region.code if region else "", "overdue": "1" if past_due else ""}
+    return render(
+        request,
+        "cases/protection/screening_queue.html",
+        {"page": page, "filter_region": region, "filter_past_due": past_due, "keep": _keep(filters)},
+    )
+
+
+def _keep(filters: dict[str, str]) -> str:
+    """The filters a pager link keeps, as the start of a query string ("" or "a=1&")."""
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return f"{query}&" if query else ""
 
 
 def _county_report(request, report_id: int) -> CaseReport:
@@ -301,17 +317,51 @@ def my_cases(request):
     user = request.user
     _require(_works_cases(user))
     mine = request.GET.get("mine") == "1"
+    today = timezone.localdate()
     qs = selectors.case_worklist(user=user).select_related("child__region")
     if mine:
         qs = qs.filter(caseworker=user)
+    # Filters of a dashboard link: `region` (a code of the area), `risk`, `grade`,
+    # `follow_up=overdue`, `referral=sent`.
+    region = selectors.casework_filter_region(user=user, code=request.GET.get("region"))
+    risk = request.GET.get("risk", "") if request.GET.get("risk") in RiskLevel.values else ""
+    grade = request.GET.get("grade", "") if request.GET.get("grade") in (*Assessment.Grade.values, selectors.NO_GRADE) else ""
+    overdue = request.GET.get("follow_up") == "overdue"
+    waiting = request.GET.get("referral") == "sent"
+    qs = selectors.case_worklist_filter(
+        qs, region=region, risk=risk, grade=grade, follow_up_overdue=overdue, referral_waiting=waiting, today=today
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
     for case in page:
         case.follow_up_state = selectors.case_follow_up_state(case, today=today)
+    filters = {
+        "region": region.code if region else "",
+        "risk": risk,
+        "grade": grade,
+        "follow_up": "overdue" if overdue else "",
+        "referral": "sent" if waiting else "",
+    }
+    filtered = [
+        label
+        for on, label in (
+            (region, region.name if region else ""),
+            (risk, str(RiskLevel(risk).label) if risk else ""),
+            (grade, _("Not yet assessed") if grade == selectors.NO_GRADE else (str(Assessment.Grade(grade).label) if grade else "")),
+            (overdue, _("Follow-up overdue")),
+            (waiting, _("Referral waiting for an answer")),
+        )
+        if on
+    ]
     return render(
         request,
         "cases/protection/my_cases.html",
-        {"page": page, "mine": mine, "can_filter": user.role != Role.VILLAGE_DIRECTOR},
+        {
+            "page": page,
+            "mine": mine,
+            "can_filter": user.role != Role.VILLAGE_DIRECTOR,
+            "filtered": filtered,
+            "keep": _keep({"mine": "1" if mine else "", **filters}),
+        },
     )
 
 

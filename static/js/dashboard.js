@@ -41,6 +41,22 @@
           xAxis: { type: "category", data: d.labels }, yAxis: { type: "value" },
           series: d.series.map(function (s) { return { name: s.name, type: "bar", stack: "paid", data: s.values }; }) };
       },
+      casework_cases: function () {
+        var d = data.casework.cases;
+        return { tooltip: { trigger: "axis" }, legend: legend, grid: grid,
+          xAxis: { type: "value", minInterval: 1 },
+          yAxis: { type: "category", data: d.labels, inverse: true, axisLabel: { width: narrow ? 90 : 160, overflow: "truncate" } },
+          series: [
+            { name: d.names[0], type: "bar", stack: "cases", data: d.risk, label: { show: true, position: "right" } },
+            { name: d.names[1], type: "bar", stack: "cases", data: d.grade, label: { show: true, position: "right" } }
+          ] };
+      },
+      casework_reports: function () {
+        var d = data.casework.reports;
+        return { tooltip: { trigger: "axis" }, legend: legend, grid: grid,
+          xAxis: { type: "category", data: d.labels }, yAxis: { type: "value", minInterval: 1 },
+          series: d.series.map(function (s) { return { name: s.name, type: "bar", stack: "reports", data: s.values }; }) };
+      },
       institutions: function () {
         return { tooltip: { trigger: "item" }, legend: legend,
           series: [{ type: "pie", radius: narrow ? ["25%", "55%"] : ["30%", "65%"], top: 30,
