@@ -36,6 +36,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from checks import _recreate_database  # noqa: E402 - the benchmarks' one way to start from an empty database
 
 TOWNSHIPS = 20
 VILLAGES_PER_TOWNSHIP = 25
@@ -54,14 +57,6 @@ def _setup_django(url: str) -> None:
     import django
 
     django.setup()
-
-
-def _recreate_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _drop_database(admin_url: str, name: str) -> None:

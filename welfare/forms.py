@@ -6,12 +6,20 @@ from django import forms
 from welfare.errors import ApplicationError
 
 
-def form_add_service_errors(form: forms.BaseForm, exc: ApplicationError, *, formset: forms.BaseFormSet | None = None) -> None:
+def form_add_service_errors(
+    form: forms.BaseForm,
+    exc: ApplicationError,
+    *,
+    formset: forms.BaseFormSet | None = None,
+    also: tuple[forms.BaseForm | None, ...] = (),
+) -> None:
     """Put a service's refusal on `form`. Each message of `exc.field_errors` goes beside its
     field; a key `<prefix>-<n>-<field>` of `formset` goes on that formset's n-th form (above it
     when it has no such field). A field that already shows an error (the form's own check found
     it first) keeps that one. When no message found a field, the service's own message goes above
-    the form; otherwise the messages of fields the form lacks go there, so none is lost."""
+    the form; otherwise the messages of fields the form lacks go there, so none is lost. A page
+    with more than one form names the others in `also`: a field `form` lacks goes on the first of
+    them that has it."""
     placed = False
     above = []
     for key, message in exc.field_errors.items():
@@ -23,8 +31,11 @@ def form_add_service_errors(form: forms.BaseForm, exc: ApplicationError, *, form
                 target.add_error(None, message)
                 continue
         elif key not in form.fields:
-            above.append(message)
-            continue
+            other = next((f for f in also if f is not None and key in f.fields), None)
+            if other is None:
+                above.append(message)
+                continue
+            target = other
         placed = True
         if name not in target.errors:
             target.add_error(name, message)

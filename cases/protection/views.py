@@ -46,6 +46,7 @@ from cases.protection.forms import (
 from cases.protection.models import Assessment, Case, CaseReport, PlanMeasure, ReviewStatus, RiskLevel
 from welfare.audit import client_ip
 from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
 from welfare.models import Region
 from welfare.roles import Role
 from welfare.scoping import get_in_scope_or_404, is_institution_user, region_list
@@ -72,22 +73,6 @@ def _is_city(user) -> bool:
 
 def _works_cases(user) -> bool:
     return user.is_admin_role or user.role in (Role.VILLAGE_DIRECTOR, Role.TOWNSHIP_SUPERVISOR, Role.COUNTY_OFFICIAL)
-
-
-def _apply_errors(exc: ApplicationError, *forms) -> None:
-    """Put a service's field errors on the first form that has the field, the rest (and a
-    message without fields) above the first form."""
-    unplaced = []
-    for name, message in exc.field_errors.items():
-        target = next((f for f in forms if f is not None and name in f.fields), None)
-        if target is not None:
-            target.add_error(name, message)
-        else:
-            unplaced.append(message)
-    if not exc.field_errors:
-        unplaced.append(exc.message)
-    for message in dict.fromkeys(unplaced):
-        forms[0].add_error(None, message)
 
 
 def _masked_reporter(report: CaseReport) -> dict[str, str]:
@@ -117,7 +102,7 @@ def report_new(request):
             try:
                 report = services.report_file(by=user, data=form.report_input())
             except ApplicationError as exc:
-                _apply_errors(exc, form)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("The report is filed."))
                 return redirect("cases:protection_report_receipt", report_id=report.id)
@@ -265,10 +250,10 @@ def screen_in(request, report_id: int):
                     caseworker_id=in_form.cleaned_data["caseworker"] or None,
                 )
             except PossibleDuplicateError as exc:
-                _apply_errors(exc, child_form)
+                form_add_service_errors(child_form, exc)
                 duplicates = exc.duplicates
             except ApplicationError as exc:
-                _apply_errors(exc, in_form, child_form if registering else None)
+                form_add_service_errors(in_form, exc, also=(child_form if registering else None,))
             else:
                 messages.success(request, _("The report is screened in: the case is open."))
                 return redirect("cases:protection_case", case_id=report.case_id)
@@ -284,7 +269,7 @@ def screen_out(request, report_id: int):
         try:
             services.report_screen_out(by=request.user, report_id=report.id, reason=form.cleaned_data["reason"])
         except ApplicationError as exc:
-            _apply_errors(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The report is screened out."))
             return redirect("cases:protection_screening")
@@ -439,7 +424,7 @@ def _case_action(request, case_id: int, *, form, section: str, call, success: st
         try:
             call(case, form.cleaned_data)
         except ApplicationError as exc:
-            _apply_errors(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect("cases:protection_case", case_id=case.id)
@@ -498,7 +483,7 @@ def case_plan(request, case_id: int):
         try:
             services.plan_create(by=request.user, case_id=case.id, measures=formset.measures(), review_on=form.cleaned_data["review_on"])
         except ApplicationError as exc:
-            _apply_errors(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The plan is saved as a draft: submit it when it is complete."))
             return redirect("cases:protection_case", case_id=case.id)
@@ -528,7 +513,7 @@ def case_referral(request, case_id: int):
                     consent=data["consent"],
                 )
             except ApplicationError as exc:
-                _apply_errors(exc, form)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("The referral is sent."))
                 return redirect("cases:protection_case", case_id=case.id)
@@ -746,7 +731,7 @@ def hotline_page(request):
         try:
             report = services.report_file(by=user, data=form.report_input())
         except ApplicationError as exc:
-            _apply_errors(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request,
