@@ -231,30 +231,19 @@ def screening_queue(*, user) -> models.QuerySet[CaseReport]:
     )
 
 
-def reports_past_deadline(*, user, now: datetime.datetime | None = None) -> models.QuerySet[CaseReport]:
-    """Unscreened reports past their deadline that the user reads in full: the city's 督办 list of
-    hotline tickets, the county's alarm."""
-    if not _active(user):
-        return CaseReport.objects.none()
-    return _reports_read_in_full(user=user).filter(status=CaseReport.Status.RECEIVED, respond_by__lt=now or timezone.now())
-
-
 def open_cases_by_risk(*, region) -> dict[str, int]:
-    """Figures (no content): open cases by risk level of children living in a region."""
-    counts = dict(
-        Case.objects.filter(status=Case.Status.OPEN, child__region__path__startswith=region.path)
-        .values_list("risk_level")
-        .annotate(n=models.Count("id"))
-        .values_list("risk_level", "n")
-    )
-    return {level: counts.get(level, 0) for level in ("low", "medium", "high")}
+    """The summary API's figure: open cases today by risk level of children living in a region
+    (the dashboard's `casework_open_by_risk`, added up)."""
+    total: Counter = Counter()
+    for counts in casework_open_by_risk(region=region, on=timezone.localdate()).values():
+        total.update(counts)
+    return {level: total.get(level, 0) for level in RiskLevel.values}
 
 
-def reports_overdue_count(*, region, now: datetime.datetime | None = None) -> int:
-    now = now or timezone.now()
-    return CaseReport.objects.filter(
-        county__path__startswith=region.path, status=CaseReport.Status.RECEIVED, respond_by__lt=now
-    ).count()
+def reports_overdue_count(*, region) -> int:
+    """The summary API's figure: reports about the region past their deadline, not screened
+    (the dashboard's `casework_reports_past_deadline`, added up)."""
+    return sum(casework_reports_past_deadline(region=region, on=timezone.localdate()).values())
 
 
 # --------------------------------------------------------------------------------------------
