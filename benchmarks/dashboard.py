@@ -91,8 +91,11 @@ class Table:
     def __init__(self, model):
         from django.db.models import NOT_PROVIDED
 
+        from welfare.fields import EncryptedCharField
+
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields]
+        self.encrypted = any(isinstance(f, EncryptedCharField) for f in self.fields)
         self.columns = [f.column for f in self.fields]
         self.defaults = {}
         now = datetime.datetime.now(datetime.UTC)
@@ -111,6 +114,12 @@ class Table:
         self.count = 0
 
     def add(self, **values) -> None:
+        if self.encrypted:  # identity and phone numbers encrypted, blind indexes computed, as a save would
+            from django.db import connection
+
+            from welfare.fields import copy_values
+
+            values = copy_values(self.model._meta, {**self.defaults, **values}, connection)
         row = [values[f.attname] if f.attname in values else self.defaults[f.attname] for f in self.fields]
         self.file.write("\t".join(_text(v) for v in row) + "\n")
         self.count += 1

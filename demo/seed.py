@@ -603,7 +603,7 @@ def _seed_children(
 ) -> None:
     plans = _plan_children(regions, users)
     numbers = [p.child.id_number for p in plans if p.child.id_number]
-    have_numbers = set(Child.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
+    have_numbers = set(Child.objects.with_id_numbers(numbers).values_list("id_number", flat=True))
     have_unnumbered = set(
         Child.objects.filter(id_number__isnull=True, region__in={p.child.region for p in plans}).values_list(
             "name", "birth_date", "region_id"

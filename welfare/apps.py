@@ -9,6 +9,13 @@ class WelfareConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from welfare import crypto
+
+        # Identity and phone numbers are stored SM4-encrypted: refuse to start (any process: web,
+        # worker, manage.py) when OpenSSL lacks SM4-GCM or SM3, or the keys are missing or malformed.
+        crypto.check_support()
+        crypto.keyring()
+
         from welfare.security import install_audit_log_guard
 
         # The audit log is append-only in the database too (a trigger refusing UPDATE/DELETE).

@@ -88,7 +88,7 @@ def application_submit(
         number = normalize_id_number(child_id_number)
         if len(number) != 18:
             raise _fail("child_id_number", _("Enter the child's full 18-character identity number."))
-        child = Child.objects.select_related("household_region", "region").filter(id_number=number).first()
+        child = Child.objects.select_related("household_region", "region").with_id_number(number).first()
         if child is None:
             raise _fail("child_id_number", _("No child with this identity number is recorded: register the child first."))
         in_area = child_list(user=by).filter(id=child.id).exists()

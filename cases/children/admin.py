@@ -38,7 +38,7 @@ from welfare.errors import ApplicationError
 from welfare.forms import form_add_service_errors
 from welfare.models import Region
 from welfare.roles import Action
-from welfare.validators import PersonFieldsAdminMixin
+from welfare.validators import PersonFieldsAdminMixin, phone_clean
 
 
 class CategoryFilter(admin.SimpleListFilter):
@@ -343,7 +343,7 @@ class ChildAdmin(PersonFieldsAdminMixin, RosterImportAdminMixin, ScopedHistoryAd
             ip = client_ip(request)
             if obj.id_number:
                 child_id_number_reveal(by=request.user, child=obj, request_ip=ip)
-            for guardian in obj.guardians.exclude(id_number=""):
+            for guardian in obj.guardians.exclude(id_number_index=""):
                 guardian_id_number_reveal(by=request.user, guardian=guardian, request_ip=ip)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
@@ -438,7 +438,8 @@ class GuardianAdmin(PersonFieldsAdminMixin, ScopedHistoryAdmin):
         "can_act_as_guardian",
     )
     list_filter = ("relation", "is_migrant_worker", "can_act_as_guardian")
-    search_fields = ("name", "phone", "child__name", "work_place")
+    # The phone is stored encrypted: a whole phone number is found by its blind index (get_search_results).
+    search_fields = ("name", "child__name", "work_place")
     list_select_related = ("child",)
     autocomplete_fields = ("child",)
     fields = ("child", *GUARDIAN_FIELDS)
@@ -447,6 +448,16 @@ class GuardianAdmin(PersonFieldsAdminMixin, ScopedHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "child"] if obj is not None else readonly
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            phone = phone_clean((search_term or "").strip())
+        except ValidationError:
+            return found, may_have_duplicates
+        if not phone:
+            return found, may_have_duplicates
+        return found | queryset.with_phone(phone), may_have_duplicates
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None and obj.id_number and may_reveal_id_numbers(request):

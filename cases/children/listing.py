@@ -27,6 +27,7 @@ from rest_framework.exceptions import NotFound
 
 from cases.children import list_cache
 from cases.children.models import CategoryMembership, Child, Guardian
+from welfare.fields import read_encrypted
 from welfare.idnumber import mask_id_number
 from welfare.roles import Role
 
@@ -43,26 +44,33 @@ def _date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _guardian(g) -> dict:
-    """A guardian from its GUARDIAN_COLUMNS values, as GuardianNestedSerializer shows it."""
+def _guardian(g, *, encrypted: bool = False) -> dict:
+    """A guardian from its GUARDIAN_COLUMNS values, as GuardianNestedSerializer shows it (with
+    `encrypted`, the identity and phone numbers as stored: raw SQL reads the ciphertext)."""
+    number, phone = g[3], g[4]
+    if encrypted:
+        number = read_encrypted(number, where="Guardian.id_number")
+        phone = read_encrypted(phone, length=11, where="Guardian.phone")
     return {
         "id": g[0],
         "name": g[1],
         "relation": g[2],
-        "id_number": mask_id_number(g[3]),
-        "phone": g[4],
+        "id_number": mask_id_number(number),
+        "phone": phone,
         "is_migrant_worker": g[5],
         "work_place": g[6],
         "can_act_as_guardian": g[7],
     }
 
 
-def _child(c, *, categories: list[str], guardians: list[dict]) -> dict:
-    """A child from its CHILD_COLUMNS values, as ChildSerializer shows it."""
+def _child(c, *, categories: list[str], guardians: list[dict], encrypted: bool = False) -> dict:
+    """A child from its CHILD_COLUMNS values, as ChildSerializer shows it (with `encrypted`, the
+    identity number as stored)."""
+    number = read_encrypted(c[2], where="Child.id_number") if encrypted else c[2]
     return {
         "id": c[0],
         "name": c[1],
-        "id_number": mask_id_number(c[2]) or None,
+        "id_number": mask_id_number(number) or None,
         "sex": c[3],
         "birth_date": _date(c[4]),
         "region": c[5],
@@ -126,7 +134,10 @@ def child_rows_postgresql(ids: list[int], *, on: datetime.date) -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(_PG_PAGE, {"on": on, "ids": ids})
         by_id = {
-            c[0]: _child(c, categories=list(c[12]), guardians=[_guardian(g) for g in (c[13] or [])]) for c in cur.fetchall()
+            c[0]: _child(
+                c, categories=list(c[12]), guardians=[_guardian(g, encrypted=True) for g in (c[13] or [])], encrypted=True
+            )
+            for c in cur.fetchall()
         }
     return [by_id[i] for i in ids if i in by_id]
 

@@ -134,7 +134,7 @@ def id_number_lookup(*, by, id_number: str | None, purpose: str, ip_address: str
     if not is_full_id_number(id_number):
         return None
     id_lookup_charge(by)
-    child = Child.objects.only("id", "name").filter(id_number=normalize_id_number(id_number)).first()
+    child = Child.objects.only("id", "name").with_id_number(id_number).first()
     if child is not None and not child_visible(user=by, child_id=child.id):
         audit_record(
             actor=by,

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.children.categories import PAID_CATEGORIES, Category
-from welfare.idnumber import mask_id_number
+from welfare.crypto import TAIL_HEX
+from welfare.fields import BlindIndexField, EncryptedCharField, derived_update_fields, index_of, refresh_indexes
+from welfare.idnumber import mask_id_number, normalize_id_number
 
 
 class ListedQuerySet(models.QuerySet):
@@ -19,6 +21,10 @@ class ListedQuerySet(models.QuerySet):
     which regions they touched. Single saves and deletes are caught by signals (cases.apps)."""
 
     def update(self, **kwargs) -> int:
+        encrypted = {f.name for f in self.model._meta.concrete_fields if isinstance(f, EncryptedCharField)}
+        if encrypted & kwargs.keys():
+            # update() would leave the blind indexes behind: save() or bulk_update() keep them.
+            raise TypeError(f"{sorted(encrypted & kwargs.keys())} are encrypted: change them with save() or bulk_update().")
         count = super().update(**kwargs)
         if count:
             _set_wise_change()
@@ -31,6 +37,10 @@ class ListedQuerySet(models.QuerySet):
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        objs = list(objs)
+        fields = derived_update_fields(self.model._meta, fields)
+        for obj in objs:
+            refresh_indexes(obj)
         count = super().bulk_update(objs, fields, *args, **kwargs)
         if count:
             _set_wise_change()
@@ -47,6 +57,48 @@ class MembershipQuerySet(ListedQuerySet):
     def open_during(self, first: datetime.date, last: datetime.date | None = None) -> "MembershipQuerySet":
         """The memberships open on at least one day from `first` to `last`."""
         return self.filter(membership_open_q(first, last))
+
+
+class ChildQuerySet(ListedQuerySet):
+    """Children, with the only ways to find one by identity number: the number is stored
+    encrypted, so these look up its blind index (`id_number_index`, `id_number_tail`)."""
+
+    def with_id_number(self, number: str | None) -> "ChildQuerySet":
+        """The child recorded with this full number (national deduplication, lookups)."""
+        number = normalize_id_number(number)
+        return self.filter(id_number_index=index_of(number, purpose="id_number")) if number else self.none()
+
+    def with_id_numbers(self, numbers) -> "ChildQuerySet":
+        """The children recorded with any of these full numbers."""
+        indexes = [index_of(n, purpose="id_number") for n in {normalize_id_number(n) for n in numbers} if n]
+        return self.filter(id_number_index__in=indexes)
+
+    def id_numbers_ending(self, digits: str) -> "ChildQuerySet":
+        """Children whose number ends with `digits` (at least ID_TAIL characters; with more, the
+        candidates of the last ID_TAIL are decrypted and compared)."""
+        digits = normalize_id_number(digits)
+        if len(digits) < ID_TAIL:
+            return self.none()
+        tail = self.filter(id_number_tail=index_of(digits[-ID_TAIL:], purpose="id_number_tail", length=TAIL_HEX))
+        if len(digits) == ID_TAIL:
+            return tail
+        ids = [pk for pk, number in tail.values_list("id", "id_number") if number and number.endswith(digits)]
+        return self.filter(id__in=ids)
+
+
+class GuardianQuerySet(ListedQuerySet):
+    """Guardians, found by a phone or identity number through their blind indexes (both are stored encrypted)."""
+
+    def with_phone(self, phone: str) -> "GuardianQuerySet":
+        return self.filter(phone_index=index_of(phone, purpose="phone")) if phone else self.none()
+
+    def with_id_number(self, number: str | None) -> "GuardianQuerySet":
+        number = normalize_id_number(number)
+        return self.filter(id_number_index=index_of(number, purpose="id_number")) if number else self.none()
+
+
+# The last characters of an identity number kept apart (as a blind index) for the tail search.
+ID_TAIL = 4
 
 
 def membership_open_q(first: datetime.date, last: datetime.date | None) -> Q:
@@ -69,7 +121,16 @@ class Sex(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
-class Child(models.Model):
+class IndexedSaveMixin:
+    """save(update_fields=[...]) of an encrypted field also writes its blind indexes."""
+
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = derived_update_fields(self._meta, kwargs["update_fields"])  # type: ignore[attr-defined]
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+
+class Child(IndexedSaveMixin, models.Model):
     """A child, recorded once nationally (keyed by the identity number when there is one)."""
 
     class CheckState(models.TextChoices):
@@ -83,7 +144,12 @@ class Child(models.Model):
         RETURNED = "returned", _("Returned for correction")
 
     name = models.CharField(_("name"), max_length=50)
-    id_number = models.CharField(_("identity number"), max_length=18, null=True, blank=True)
+    # Stored SM4-encrypted (welfare/fields.py); found by its blind indexes, maintained from it on
+    # every save: exact lookups, national deduplication and child_id_number_unique use
+    # id_number_index, the search by the last digits id_number_tail (ChildQuerySet).
+    id_number = EncryptedCharField(_("identity number"), max_length=18, null=True, blank=True)
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number", null=True, blank=True)
+    id_number_tail = BlindIndexField(source="id_number", purpose="id_number_tail", tail=ID_TAIL, null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     # Indexed by child_region_order below (region, id), not by db_index.
@@ -114,14 +180,16 @@ class Child(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["check_state", "updated_at"])
-    objects = ListedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["check_state", "updated_at", "id_number_index", "id_number_tail"])
+    objects = ChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("child")
         verbose_name_plural = _("children")
         constraints = [
-            models.UniqueConstraint(fields=["id_number"], condition=Q(id_number__isnull=False), name="child_id_number_unique"),
+            models.UniqueConstraint(
+                fields=["id_number_index"], condition=Q(id_number_index__isnull=False), name="child_id_number_unique"
+            ),
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="child_sex_valid"),
             models.CheckConstraint(
                 condition=Q(check_state__isnull=True) | Q(check_state__in=["ok", "due_soon", "overdue"]),
@@ -139,6 +207,8 @@ class Child(models.Model):
             # A region's children in id order: the pages of the list API read their ids from the
             # index alone (no table read, no sort of whole rows), and its counts too.
             models.Index(fields=["region", "id"], name="child_region_order"),
+            # Child search by the last digits of the identity number (ChildQuerySet.id_numbers_ending).
+            models.Index(fields=["id_number_tail"], name="child_id_number_tail"),
         ]
 
     def __str__(self) -> str:
@@ -156,7 +226,7 @@ class Child(models.Model):
         return mask_id_number(self.id_number)
 
 
-class Guardian(models.Model):
+class Guardian(IndexedSaveMixin, models.Model):
     class Relation(models.TextChoices):
         FATHER = "father", _("Father")
         MOTHER = "mother", _("Mother")
@@ -167,13 +237,16 @@ class Guardian(models.Model):
     child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="guardians")
     name = models.CharField(_("name"), max_length=50)
     relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
-    id_number = models.CharField(_("identity number"), max_length=18, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Stored SM4-encrypted, with their blind indexes (welfare/fields.py), as the child's number.
+    id_number = EncryptedCharField(_("identity number"), max_length=18, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number", blank=True)
+    phone_index = BlindIndexField(source="phone", purpose="phone", blank=True)
     is_migrant_worker = models.BooleanField(_("works away from home"), default=False)
     work_place = models.CharField(_("where they work"), max_length=100, blank=True)
     can_act_as_guardian = models.BooleanField(_("can act as guardian"), default=True)
-    history = HistoricalRecords()
-    objects = ListedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["id_number_index", "phone_index"])
+    objects = GuardianQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("guardian")

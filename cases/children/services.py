@@ -39,7 +39,7 @@ def child_identity_validate(
     errors = dict(identity.errors)
     number = identity.id_number
     if number and "id_number" not in errors:
-        same = Child.objects.filter(id_number=number).select_related("region")
+        same = Child.objects.with_id_number(number).select_related("region")
         if exclude_child_id is not None:
             same = same.exclude(id=exclude_child_id)
         existing = same.first()

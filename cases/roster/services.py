@@ -33,6 +33,7 @@ from cases.roster.models import RosterUpload
 from welfare.audit import audit_record, audit_record_many
 from welfare.errors import ApplicationError
 from welfare.idnumber import make_id_number, mask_id_number
+from welfare.fields import copy_values
 from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import region_list
@@ -686,8 +687,9 @@ def _check_recorded_numbers(*, by, children: list[_ChildRow], errors: list[RowEr
     numbers = [c.id_number for c in children if c.id_number]
     existing: dict[str | None, tuple[str, int, str]] = {}  # number -> (region path, child id, name)
     for start in range(0, len(numbers), 10_000):
-        for id_number, path, child_id, child_name in Child.objects.filter(
-            id_number__in=numbers[start : start + 10_000]
+        # Numbers are stored encrypted: found by their blind index (ChildQuerySet.with_id_numbers).
+        for id_number, path, child_id, child_name in Child.objects.with_id_numbers(
+            numbers[start : start + 10_000]
         ).values_list("id_number", "region__path", "id", "name"):
             existing[id_number] = (path, child_id, child_name)
     if not existing:
@@ -756,7 +758,9 @@ def _insert(model, rows: list[dict[str, Any]], *, by, now: datetime.datetime) ->
         merged = []
         with raw.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
             for pk, row in zip(ids, rows, strict=True):
-                values = {**defaults, **row, opts.pk.attname: pk, **special}
+                # Identity and phone numbers encrypted, their blind indexes computed (welfare/fields.py),
+                # as a save would: the history rows below get the same ciphertext.
+                values = copy_values(opts, {**defaults, **row, opts.pk.attname: pk, **special}, connection)
                 merged.append(values)
                 copy.write_row([pk] + [values[name] for name in names])
         with raw.copy(f"COPY {quote(history._meta.db_table)} ({history_columns}) FROM STDIN") as copy:

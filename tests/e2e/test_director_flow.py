@@ -54,7 +54,7 @@ def test_it_registers_reviews_and_returns_a_child_in_a_real_browser(
     director.shoot("04-register-filled")
     page.locator("button[name=register]").click()
     page.wait_for_url(re.compile(r"/cases/children/\d+/$"))
-    child = Child.objects.get(id_number=number)
+    child = Child.objects.with_id_number(number).get()
     assert child.guardians.get().name == "王奶奶"
     assert page.locator("h1").inner_text().startswith("王小花")
     director.shoot("05-child-detail")

@@ -175,7 +175,7 @@ def test_it_registers_a_child_with_a_membership_through_the_services(client, adm
     )
     response = client.post(reverse("admin:cases_child_add"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    child = Child.objects.get(id_number=number)
+    child = Child.objects.with_id_number(number).get()
     assert (child.sex, child.birth_date) == ("F", datetime.date(2016, 5, 1))
     assert child.household_region == regions.village
     assert list(child.memberships.values_list("category", flat=True)) == ["left_behind"]

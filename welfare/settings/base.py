@@ -292,6 +292,15 @@ ROSTER_UPLOAD_TTL_MINUTES = env.int("ROSTER_UPLOAD_TTL_MINUTES", default=60)
 # Lookups of a child by a full identity number (registering, applying by number, searching),
 # per user: past the rate they answer 429 (cases/children/lookups.py). "<count>/<second|minute|hour|day>".
 ID_LOOKUP_RATE = env("ID_LOOKUP_RATE", default="30/hour")
+# Encryption at rest of identity and phone numbers (welfare/crypto.py, docs/SECURITY.md, "Encryption
+# at rest"): FIELD_ENCRYPTION_KEY is "<key id>:<32 hex digits>[,<older key id>:<hex>...]" (SM4 keys,
+# the current one first), FIELD_INDEX_KEY 64 hex digits (the HMAC-SM3 blind-index key, never rotated
+# with the others). The defaults are public local-only keys (embedded default, tests); production
+# settings require real ones.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="local1:000102030405060708090a0b0c0d0e0f")
+FIELD_INDEX_KEY = env("FIELD_INDEX_KEY", default="000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+# rotate_field_key: rows re-encrypted per transaction.
+FIELD_ROTATION_BATCH = env.int("FIELD_ROTATION_BATCH", default=2000)
 # django-import-export (the admin's export): a safety net behind welfare.exports.spreadsheet_safe,
 # which every resource's cells already pass through (cases/children/resources.py SpreadsheetSafeResource).
 # The admin's import keeps its file between the dry run and the confirm in the same RosterUpload

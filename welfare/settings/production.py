@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from welfare.crypto import LOCAL_ENCRYPTION_KEY, LOCAL_INDEX_KEY, parse_encryption_keys, parse_index_key
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -17,6 +19,19 @@ if not ALLOWED_HOSTS:
 if "TRUSTED_PROXY_COUNT" not in env:
     raise ImproperlyConfigured(
         "TRUSTED_PROXY_COUNT must be set in production: 1 behind one TLS proxy, 0 if clients connect directly."
+    )
+
+# The keys of the identity and phone numbers encrypted at rest (welfare/crypto.py): required, well
+# formed, and never the public local-only keys of the embedded default.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+FIELD_INDEX_KEY = env("FIELD_INDEX_KEY", default="")
+_field_key_id, _field_keys = parse_encryption_keys(FIELD_ENCRYPTION_KEY)
+if parse_index_key(FIELD_INDEX_KEY) == parse_index_key(LOCAL_INDEX_KEY) or (
+    parse_encryption_keys(LOCAL_ENCRYPTION_KEY)[1]["local1"] in _field_keys.values()
+):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY / FIELD_INDEX_KEY:生产环境不得使用公开的本地测试密钥。 / "
+        "production must not use the public local-only keys."
     )
 
 DEBUG = False

@@ -42,7 +42,7 @@ def test_a_guardian_of_a_child_outside_ones_area_is_neither_corrected_nor_remove
         guardian_update(by=outsider, guardian=guardian, phone="13900000000")
     with pytest.raises(PermissionDenied):
         guardian_remove(by=outsider, guardian=guardian)
-    assert Guardian.objects.filter(pk=guardian.pk, phone="13800000000").exists()
+    assert Guardian.objects.filter(pk=guardian.pk).with_phone("13800000000").exists()
 
 
 def test_a_removed_guardian_leaves_an_audit_row(township_supervisor, child):

@@ -298,7 +298,7 @@ def test_screening_in_registers_a_child_not_yet_recorded(client, regions, report
          "new-region": str(regions.village.id), "new-household_region": "", "new-sex": "", "new-birth_date": ""},
     )
     assert response.status_code == 302
-    child = Child.objects.get(id_number=number)
+    child = Child.objects.with_id_number(number).get()
     assert Case.objects.get().child == child and child.region == regions.village
 
 
