@@ -23,6 +23,7 @@ from welfare.errors import ApplicationError
 from welfare.exports import XLSX_TYPE
 from welfare.models import Region
 from welfare.parsers import JSONParser
+from welfare.regioncodes import RegionCodeError, region_code_normalize
 from welfare.scoping import region_list
 
 
@@ -251,7 +252,9 @@ class ExportErrorsAsJsonMixin:
 
 
 class RegionCodeField(serializers.SlugRelatedField):
-    """A region referenced by its official code (6, 9 or 12 digits); anything else is a 400."""
+    """A region referenced by its official code in any published form (welfare.regioncodes:
+    canonical 6, 9 or 12 digits, the 12-digit statistical code, a 2- or 4-digit short code);
+    anything else is a 400 that says why."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "code")
@@ -262,6 +265,10 @@ class RegionCodeField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not data.isdigit() or not data.isascii() or len(data) > 12:
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:20])
+        try:
+            data = region_code_normalize(data).code
+        except RegionCodeError as exc:
+            raise serializers.ValidationError(str(exc.message)) from None
         return super().to_internal_value(data)
 
 

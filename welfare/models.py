@@ -7,7 +7,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from welfare.regioncodes import region_code_canonical
 from welfare.roles import Role
+
+
+class RegionCodeModelField(models.CharField):
+    """`Region.code`: every value a lookup or a save gives it is made canonical by
+    `welfare.regioncodes.region_code_normalize` (a 12-digit statistical code or a short 2- or
+    4-digit code finds the region), so each place that takes a code from a user accepts them all.
+    A CharField to migrations (no schema change)."""
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return region_code_canonical(value) if value not in (None, "") else value
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
 
 
 class Region(models.Model):
@@ -23,7 +39,7 @@ class Region(models.Model):
 
     LEVEL_ORDER = ("province", "city", "county", "township", "village")
 
-    code = models.CharField(_("code"), max_length=12, unique=True)
+    code = RegionCodeModelField(_("code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
@@ -46,6 +62,7 @@ class Region(models.Model):
         return f"{self.name} ({self.code})"
 
     def save(self, *args, **kwargs):
+        self.code = region_code_canonical(self.code)
         self.path = self.compute_path()
         super().save(*args, **kwargs)
 

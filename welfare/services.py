@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 from welfare.audit import audit_record
 from welfare.errors import ApplicationError
 from welfare.models import Region
+from welfare.regioncodes import RegionCodeError, region_code_normalize
 from welfare.roles import Action, Role, require
 
 REGION_CSV_HEADER = ("code", "name", "level", "parent")
 _LEVEL_RANK = {level: i for i, level in enumerate(Region.LEVEL_ORDER)}
-# Official code length per level (GB/T 2260 to county, statistical division codes below).
-_CODE_LENGTH = {"province": 6, "city": 6, "county": 6, "township": 9, "village": 12}
 # Levels may also be written in Chinese in a roster.
 _LEVEL_ALIASES = {
     "省": "province", "市": "city", "县": "county", "区": "county", "县区": "county",
@@ -99,19 +98,15 @@ class RegionRow:
     parent: str
 
 
-def _region_row_problems(*, code: str, name: str, level: str, parent: str, raw_level: str) -> list[str]:
-    """What is wrong with one row on its own (the code, level, name and parent it gives)."""
-    problems = []
-    if not code.isdigit():
-        problems.append(_("the code %(code)r must be digits only") % {"code": code})
+def _region_row_problems(
+    *, code: str, name: str, level: str, parent: str, raw_level: str, code_problems: list[str] | None = None
+) -> list[str]:
+    """What is wrong with one row on its own (the code, level, name and parent it gives);
+    `code_problems`: what welfare.regioncodes found wrong with its code and parent code."""
+    problems = list(code_problems or [])
     if level not in _LEVEL_RANK:
         problems.append(
             _("unknown level %(level)r (use province, city, county, township or village)") % {"level": raw_level}
-        )
-    elif code.isdigit() and len(code) != _CODE_LENGTH[level]:
-        problems.append(
-            _("a %(level)s code has %(n)d digits, %(code)s has %(m)d")
-            % {"level": level, "n": _CODE_LENGTH[level], "code": code, "m": len(code)}
         )
     if not name:
         problems.append(_("the name is empty"))
@@ -136,7 +131,22 @@ def _region_rows_read(rows: list[tuple[int, dict[str, str]]]) -> tuple[dict[str,
         level = raw.get("level", "").strip()
         level = _LEVEL_ALIASES.get(level, level.lower())
         parent = raw.get("parent", "").strip()
-        problems = _region_row_problems(code=code, name=name, level=level, parent=parent, raw_level=raw.get("level", ""))
+        # Codes as the official lists publish them, made canonical; the level from the code
+        # when the column is empty (welfare.regioncodes).
+        code_problems: list[str] = []
+        try:
+            canonical = region_code_normalize(code, level=level if level in _LEVEL_RANK else None)
+            code, level = canonical.code, level or canonical.level
+        except RegionCodeError as exc:
+            code_problems.append(str(exc.message))
+        if parent:
+            try:
+                parent = region_code_normalize(parent).code
+            except RegionCodeError as exc:
+                code_problems.append(_("parent: %(problem)s") % {"problem": exc.message})
+        problems = _region_row_problems(
+            code=code, name=name, level=level, parent=parent, raw_level=raw.get("level", ""), code_problems=code_problems
+        )
         if code in wanted:
             problems.append(
                 _("the code %(code)s already appears on line %(line)d") % {"code": code, "line": wanted[code].line}

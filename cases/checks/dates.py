@@ -95,8 +95,24 @@ def check_due_date_for(*, child: Child, today: datetime.date | None = None) -> d
     )
     if membership is None:
         return None
-    anchor = max(child.registered_on, membership.start_date)
     last = Check.objects.filter(child=child).aggregate(last=Max("checked_on"))["last"]
-    if last is not None and last > anchor:
-        anchor = last
+    return check_due_from(registered_on=child.registered_on, became_on=membership.start_date, last_checked_on=last)
+
+
+def check_due_from(
+    *, registered_on: datetime.date, became_on: datetime.date, last_checked_on: datetime.date | None
+) -> datetime.date:
+    """The due-date rule for a tracked child: the later of the last check and the day the child
+    became left-behind or was registered (entered the caseload), plus CHECK_INTERVAL_MONTHS.
+    A new registration starts the clock today; a migrated child (cases.children.history) brings
+    its real dates, so a last check four months ago is overdue at once. The daily job's SQL
+    (cases.checks.services.checks_states_update) is the same rule set-wise."""
+    anchor = max(registered_on, became_on)
+    if last_checked_on is not None and last_checked_on > anchor:
+        anchor = last_checked_on
     return add_months(anchor, check_interval_months())
+
+
+def check_tracked_on(*, birth_date: datetime.date, today: datetime.date) -> bool:
+    """Whether a living child born on `birth_date` and left-behind today is tracked (under 16)."""
+    return birth_date > sixteen_cutoff(today)

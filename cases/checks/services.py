@@ -19,6 +19,7 @@ from cases.checks.dates import (
     LEFT_BEHIND,
     LEFT_BEHIND_MAX_AGE,
     _open_left_behind,
+    _state_expression,
     _tracked_q,
     check_due_date_for,
     check_due_soon_days,
@@ -219,6 +220,51 @@ def _memberships_end_at_sixteen(*, today: datetime.date) -> int:
     return len(rows)
 
 
+def _due_sql(*, today: datetime.date) -> AddMonths:
+    """`cases.checks.dates.check_due_from` as an SQL expression over the outer child: the later
+    of the last check and the day the child became left-behind or was registered, plus the
+    interval."""
+    became = Greatest(
+        F("registered_on"),
+        Subquery(_open_left_behind(today=today).order_by("start_date").values("start_date")[:1]),
+    )
+    last_check = Subquery(Check.objects.filter(child_id=OuterRef("pk")).order_by("-checked_on").values("checked_on")[:1])
+    return AddMonths(Greatest(Coalesce(last_check, became), became), months=check_interval_months())
+
+
+def checks_schedule_children(*, child_ids: list[int], today: datetime.date | None = None) -> int:
+    """Give the tracked children among `child_ids` their due date and state now (a roster import:
+    not at the next daily run), set-wise, 10,000 ids a statement. Answers how many are tracked."""
+    today = today or timezone.localdate()
+    tracked = 0
+    for start in range(0, len(child_ids), 10_000):
+        chunk = Child.objects.filter(id__in=child_ids[start : start + 10_000]).filter(_tracked_q(today=today))
+        tracked += chunk.update(next_check_due=_due_sql(today=today))
+        Child.objects.filter(id__in=child_ids[start : start + 10_000], next_check_due__isnull=False).update(
+            check_state=_state_expression(today=today)
+        )
+    return tracked
+
+
+def checks_imported_record(*, by: User, last_checks: dict[int, datetime.date]) -> int:
+    """Record the last check of each migrated child (child id -> the date), made before the
+    system existed: a routine check with no checker and a note that says so, and a history row.
+    The due-date rule then counts from it. Callers validate the dates (cases.children.history)
+    and hold the transaction."""
+    from simple_history.utils import bulk_create_with_history
+
+    if not last_checks:
+        return 0
+    note = str(gettext_lazy("Last check before the system went live (imported)."))
+    rows = [
+        Check(child_id=child_id, checked_on=day, kind=Check.Kind.ROUTINE, risk_level=Check.RiskLevel.LOW, notes=note)
+        for child_id, day in last_checks.items()
+    ]
+    created = bulk_create_with_history(rows, Check, batch_size=1000, default_user=by, default_change_reason="import")
+    audit_record(actor=by, action="checks.imported", record_count=len(created))
+    return len(created)
+
+
 @transaction.atomic
 def checks_states_update(*, today: datetime.date, recompute: bool = False) -> FlagResult:
     """Bring every child's `next_check_due` and `check_state` up to date for `today`, set-wise
@@ -246,16 +292,10 @@ def checks_states_update(*, today: datetime.date, recompute: bool = False) -> Fl
         result.untracked = listed.filter(id__in=ended).filter(no_open).update(**gone)
     result.untracked += listed.filter(Q(died_on__isnull=False) | Q(birth_date__lte=sixteen_cutoff(today))).update(**gone)
 
-    became = Greatest(
-        F("registered_on"),
-        Subquery(_open_left_behind(today=today).order_by("start_date").values("start_date")[:1]),
-    )
-    last_check = Subquery(Check.objects.filter(child_id=OuterRef("pk")).order_by("-checked_on").values("checked_on")[:1])
-    due = AddMonths(Greatest(Coalesce(last_check, became), became), months=check_interval_months())
     to_schedule = children.filter(_tracked_q(today=today))
     if not recompute:
         to_schedule = to_schedule.filter(next_check_due__isnull=True)
-    result.newly_tracked = to_schedule.update(next_check_due=due)
+    result.newly_tracked = to_schedule.update(next_check_due=_due_sql(today=today))
 
     # States: one UPDATE per target state, reading only rows in another state whose due date
     # says they must change (index child_check_state_due): a few thousand rows a day.

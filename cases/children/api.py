@@ -28,13 +28,14 @@ from rest_framework.views import APIView
 
 from cases.children import selectors, services
 from cases.children.categories import PAID_CATEGORIES, Category
+from cases.children.history import CaseloadHistory, CategorySince
 from cases.children.listing import list_response, page_rows
 from cases.children.lookups import id_number_lookup, id_number_write, too_long_for_a_url, url_search_refused_message
 from cases.children.models import CategoryMembership, Child, Guardian, Sex
 from cases.children.reveal import child_id_number_reveal, guardian_id_number_reveal
 from cases.children.selectors import child_get, guardian_list
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
-from welfare.api_fields import IdNumberField, PersonNameField, PhoneField
+from welfare.api_fields import IdNumberField, MonthField, PersonNameField, PhoneField
 from welfare.audit import client_ip
 from welfare.exports import export_rows
 from welfare.idnumber import mask_id_number
@@ -124,6 +125,57 @@ class ChildSerializer(serializers.ModelSerializer):
         return child_categories(obj)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "enum": list(Category.values)},
+            {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "enum": list(Category.values)},
+                    "since": {"type": "string", "format": "date"},
+                    "start_month": {"type": "string", "example": "2024-03"},
+                },
+                "required": ["code"],
+            },
+        ]
+    }
+)
+class CategoryItemField(serializers.Field):
+    """A category of a child being registered: its code, or `{"code", "since", "start_month"}`
+    (the day it began; for a paid category the first month of its allowance)."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy('Give a category as its code or as {"code": …, "since": "YYYY-MM-DD", "start_month": "YYYY-MM"}.'),
+        "unknown": gettext_lazy("Unknown category: %(c)s"),
+        "date": gettext_lazy("Enter the date the category began as YYYY-MM-DD."),
+    }
+
+    def to_representation(self, value):
+        return value.code
+
+    def to_internal_value(self, data) -> CategorySince:
+        if isinstance(data, str):
+            data = {"code": data}
+        if not isinstance(data, dict) or not isinstance(data.get("code"), str) or set(data) - {"code", "since", "start_month"}:
+            self.fail("invalid")
+        code = data["code"]
+        if code not in Category.values:
+            raise serializers.ValidationError(str(self.error_messages["unknown"]) % {"c": code[:40]})
+        since = None
+        if data.get("since") not in (None, ""):
+            try:
+                since = datetime.date.fromisoformat(data["since"]) if isinstance(data["since"], str) else None
+            except ValueError:
+                since = None
+            if since is None or len(data["since"]) != 10:
+                self.fail("date")
+        start_month = None
+        if data.get("start_month") not in (None, ""):
+            start_month = MonthField().run_validation(data["start_month"])
+        return CategorySince(code=code, since=since, start_month=start_month)
+
+
 class ChildWriteSerializer(serializers.Serializer):
     """What `POST /api/children/` takes (and `PATCH`, partially)."""
 
@@ -134,7 +186,13 @@ class ChildWriteSerializer(serializers.Serializer):
     region = RegionCodeField(help_text="village code")
     household_region = RegionCodeField(required=False, allow_null=True, help_text="household-registration region code")
     categories = serializers.ListField(
-        child=serializers.ChoiceField(choices=Category.choices), required=False, max_length=len(Category.values)
+        child=CategoryItemField(),
+        required=False,
+        max_length=len(Category.values),
+        help_text='category codes, or {"code", "since", "start_month"} for an existing caseload (cases.children.history)',
+    )
+    last_checked_on = serializers.DateField(
+        required=False, allow_null=True, help_text="the last check before the system (existing caseload): due dates count from it"
     )
     school = serializers.CharField(max_length=100, required=False, allow_blank=True)
     health_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
@@ -145,10 +203,19 @@ class ChildWriteSerializer(serializers.Serializer):
         help_text="register a child without an identity number although one with the same name, birth date and village is recorded",
     )
 
-    def validate_categories(self, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
+    def validate_categories(self, value: list) -> list[str]:
+        codes = [item.code for item in value]
+        if len(set(codes)) != len(codes):
             raise serializers.ValidationError(_("A category is listed twice."))
-        return value
+        self._category_items = tuple(value)
+        return codes
+
+    def history(self) -> CaseloadHistory | None:
+        """The caseload history the request carries (dated categories, a last check), or None."""
+        history = CaseloadHistory(
+            categories=getattr(self, "_category_items", ()), last_checked_on=self.validated_data.get("last_checked_on")
+        )
+        return None if history.is_empty else history
 
 
 class ChildFilter(filters.FilterSet):
@@ -314,12 +381,14 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
     def create(self, request, *args, **kwargs):
         data = ChildWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("last_checked_on", None)
         child = id_number_write(
             by=request.user,
             id_number=data.validated_data.get("id_number"),
             purpose="child_register",
             ip_address=client_ip(request),
-            write=lambda: services.child_register(by=request.user, **data.validated_data),
+            write=lambda: services.child_register(by=request.user, history=data.history(), **fields),
         )
         return Response(ChildSerializer(self._reload(child.id)).data, status=status.HTTP_201_CREATED)
 
@@ -330,6 +399,7 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         fields = dict(data.validated_data)
         categories = fields.pop("categories", None)
         fields.pop("confirm_duplicate", None)  # for registration only
+        fields.pop("last_checked_on", None)  # for registration only: later checks are recorded
         if fields.get("household_region", "") is None:
             fields.pop("household_region")  # null means "leave as it is"
         child = id_number_write(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.children.categories import Category
+from cases.children.history import CaseloadHistory, CategorySince, category_start, history_errors, history_registered_on
 from cases.children.models import CategoryMembership, Child, Guardian
 from cases.children.rules import id_number_recorded_message, identity_check, membership_end_errors, membership_refusal
 from welfare.audit import audit_record
@@ -133,6 +134,7 @@ def child_register(
     registered_on: datetime.date | None = None,
     confirm_duplicate: bool = False,
     screening: bool = False,
+    history: CaseloadHistory | None = None,
 ) -> Child:
     """Record a new child. The identity number is validated and unique nationally; sex and
     birth date come from it when not typed and must agree with it when typed. Without a number,
@@ -152,6 +154,10 @@ def child_register(
     if number is None and not confirm_duplicate:
         _refuse_possible_duplicate(by=by, name=name, birth_date=birth_date, region=region)
     today = timezone.localdate()
+    if history is not None:  # an existing caseload's dates (cases.children.history)
+        history_refuse(by=by, history=history, birth_date=birth_date, today=today)
+        categories = [*(categories or []), *(c for c in history.codes if c not in (categories or []))]
+        registered_on = registered_on or history_registered_on(history, today=today)
     child = Child(
         name=name,
         id_number=number,
@@ -173,10 +179,37 @@ def child_register(
         raise ApplicationError(
             _("This identity number was recorded a moment ago."), field_errors={"id_number": _("This identity number was recorded a moment ago.")}
         ) from None
+    if history is not None and history.last_checked_on is not None:
+        from cases.checks.services import checks_imported_record
+
+        checks_imported_record(by=by, last_checks={child.id: history.last_checked_on})
+    since = {c.code: c for c in (history.categories if history is not None else ())}
     for category in categories or []:
-        membership_start(by=by, child=child, category=category, start_date=child.registered_on)
+        start = category_start(since[category], registered_on=child.registered_on) if category in since else child.registered_on
+        membership_start(by=by, child=child, category=category, start_date=start)
     audit_record(actor=by, action="child.registered", target=child)
+    if history is not None and history.paid is not None:
+        _history_enroll(by=by, child=child, item=history.paid)
     return child
+
+
+def history_refuse(*, by, history: CaseloadHistory, birth_date: datetime.date, today: datetime.date) -> None:
+    """Refuse (400, by field) a migrated child's history that `history_errors` finds wrong, and
+    (403) an allowance start month from a role that may not enroll a caseload."""
+    errors = history_errors(history=history, birth_date=birth_date, today=today)
+    if errors:
+        raise ApplicationError(next(iter(errors.values())), field_errors=errors)
+    if history.paid is not None:
+        require(by, Action.ENROLL)
+
+
+def _history_enroll(*, by, child: Child, item: CategorySince) -> None:
+    """The allowance of a migrated child from its first month, by the enrollment service of an
+    existing caseload (benefits.enrollments.services.enrollment_create)."""
+    from benefits.enrollments.services import enrollment_create
+
+    assert item.start_month is not None
+    enrollment_create(by=by, child=child, category=item.code, start_month=item.start_month)
 
 
 @transaction.atomic

@@ -25,16 +25,18 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
-from cases.children.categories import Category
+from cases.children.categories import Category, is_paid
+from cases.children.history import CaseloadHistory, CategorySince, category_start, history_errors, history_registered_on
 from cases.children.list_cache import children_changed
 from cases.children.models import CategoryMembership, Child, Guardian
 from cases.children.rules import id_number_recorded_message, identity_check, membership_refusal
 from cases.roster.models import RosterUpload
 from welfare.audit import audit_record, audit_record_many
 from welfare.errors import ApplicationError
-from welfare.idnumber import make_id_number, mask_id_number
 from welfare.fields import copy_values
+from welfare.idnumber import make_id_number, mask_id_number
 from welfare.models import Region
+from welfare.regioncodes import region_code_canonical
 from welfare.roles import Action, require
 from welfare.scoping import region_list
 from welfare.validators import person_name_clean, phone_clean
@@ -53,6 +55,12 @@ COLUMNS: dict[str, str] = {
     "guardian_phone": "监护人电话",
     "guardian_migrant": "监护人外出务工",
     "guardian_work_place": "务工地点",
+    # An existing caseload's dates (cases.children.history), all optional: the day every
+    # category of the row began (a category may carry its own: 农村留守儿童(2023-05-01)), the
+    # last check before the system, the first month of a paid category's allowance.
+    "category_since": "类别起始日期",
+    "last_checked_on": "最近一次走访日期",
+    "start_month": "保障起始月份",
 }
 
 
@@ -148,6 +156,11 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     row_errors: list[RowError] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
+    # What the rows' dates will give (an existing caseload, cases.children.history): left-behind
+    # children overdue or due soon for a check at once, and paid children by first month.
+    overdue: int = 0
+    due_soon: int = 0
+    paid_from: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -180,6 +193,7 @@ class _ChildRow:
     household_code: str
     categories: list[str]
     guardians: list[_GuardianRow] = field(default_factory=list)
+    history: CaseloadHistory | None = None  # an existing caseload's dates, None when the row has none
 
 
 def roster_read_xlsx(file) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
@@ -526,10 +540,11 @@ def _row_read(row: _Row, *, children: list[_ChildRow], seen_numbers: dict[str, i
             row.err("id_number", _("This identity number is already in row %(row)s of the file.") % {"row": seen_numbers[id_number]})
         else:
             seen_numbers[id_number] = row.number
-    region_code = row.text("region")
+    region_code = region_code_canonical(row.text("region")) if row.text("region") else ""  # official forms (welfare.regioncodes)
     if not region_code:
         row.err("region", _("Enter the code of the village or community where the child lives."))
-    categories = _categories_from(row)
+    categories, dated = _categories_from(row)
+    history = _history_from(row, categories=categories, dated=dated, birth_date=birth, today=today)
     children.append(
         _ChildRow(
             row=row.number if not row.errors else -row.number,
@@ -538,9 +553,10 @@ def _row_read(row: _Row, *, children: list[_ChildRow], seen_numbers: dict[str, i
             sex=sex,
             birth_date=birth,
             region_code=region_code,
-            household_code=row.text("household_region") or region_code,
+            household_code=region_code_canonical(row.text("household_region")) if row.text("household_region") else region_code,
             categories=categories,
             guardians=[guardian] if guardian else [],
+            history=history,
         )
     )
 
@@ -582,14 +598,30 @@ def _identity_from(row: _Row, *, today: datetime.date) -> tuple[str | None, str,
     return number, identity.sex or "M", identity.birth_date or today
 
 
-def _categories_from(row: _Row) -> list[str]:
+_DATED_CATEGORY = re.compile(r"^(?P<name>[^(（]+)[(（](?P<date>[^)）]*)[)）]$")
+
+
+def _categories_from(row: _Row) -> tuple[list[str], dict[str, datetime.date]]:
     """The row's categories (named in Chinese or by code), each once, by the membership rule
-    (cases.children.rules.membership_refusal: one paid category at a time)."""
+    (cases.children.rules.membership_refusal: one paid category at a time); and the dates some
+    of them carry, 农村留守儿童(2023-05-01) (an existing caseload)."""
     categories: list[str] = []
+    dated: dict[str, datetime.date] = {}
     refusal = None
-    for token in _SPLIT.split(row.text("categories")):
+    # Dates inside brackets may hold / or spaces: they are read before the list is split.
+    text = re.sub(r"[(（][^)）]*[)）]", lambda m: m[0].replace("/", "-").replace(" ", ""), row.text("categories"))
+    for token in _SPLIT.split(text):
         if not token:
             continue
+        match = _DATED_CATEGORY.match(token)
+        if match:
+            token = match["name"].strip()
+            day = _parse_date(match["date"])
+            code = CATEGORY_NAMES.get(token) or (token if token in Category.values else None)
+            if day is None:
+                row.err("categories", _("“%(d)s” is not a date: write the day the category began as 2023-05-01.") % {"d": match["date"][:20]})
+            elif code is not None:
+                dated[code] = day
         code = CATEGORY_NAMES.get(token) or (token if token in Category.values else None)
         if code is None:
             row.err("categories", _("Unknown category “%(c)s”.") % {"c": token[:30]})
@@ -598,7 +630,52 @@ def _categories_from(row: _Row) -> list[str]:
             categories.append(code)
     if refusal is not None:
         row.err("categories", refusal)
-    return categories
+    return categories, dated
+
+
+def _history_from(
+    row: _Row, *, categories: list[str], dated: dict[str, datetime.date], birth_date: datetime.date, today: datetime.date
+) -> CaseloadHistory | None:
+    """The row's caseload history (cases.children.history): the category dates, the last check,
+    a paid category's first allowance month, refused by `history_errors` with the row number."""
+    since = last = month = None
+    if row.text("category_since"):
+        since = _parse_date(row.cell("category_since"))
+        if since is None:
+            row.err("category_since", _("“%(d)s” is not a date: write it as 2023-05-01.") % {"d": row.text("category_since")[:20]})
+    if row.text("last_checked_on"):
+        last = _parse_date(row.cell("last_checked_on"))
+        if last is None:
+            row.err("last_checked_on", _("“%(d)s” is not a date: write it as 2023-05-01.") % {"d": row.text("last_checked_on")[:20]})
+    if row.text("start_month"):
+        month = _parse_month(row.cell("start_month"))
+        if month is None:
+            row.err("start_month", _("“%(d)s” is not a month: write it as 2023-05.") % {"d": row.text("start_month")[:20]})
+        elif not any(is_paid(c) for c in categories):
+            row.err("start_month", _("An allowance start month needs a paid category in the row."))
+    history = CaseloadHistory(
+        categories=tuple(
+            CategorySince(code=c, since=dated.get(c, since), start_month=month if is_paid(c) else None) for c in categories
+        ),
+        last_checked_on=last,
+    )
+    if history.is_empty:
+        return None
+    errors = history_errors(history=history, birth_date=birth_date, today=today)
+    for key, message in errors.items():
+        row.err(key, message)
+    return history
+
+
+def _parse_month(value: Any) -> datetime.date | None:
+    """A month as Excel stores it (a date) or typed as 2023-05, 2023/5, 2023.5, 2023年5月, 202305."""
+    if isinstance(value, datetime.date):
+        return (value.date() if isinstance(value, datetime.datetime) else value).replace(day=1)
+    match = re.match(r"^(\d{4})(?:[-/.年]?)(\d{1,2})月?$", _text(value))
+    if match is None or not 1 <= int(match[2]) <= 12:
+        day = _parse_date(value)
+        return day.replace(day=1) if day is not None else None
+    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 def _guardian_from(row: _Row) -> _GuardianRow | None:
@@ -645,6 +722,44 @@ def _check_against_database(*, by, children: list[_ChildRow], errors: list[RowEr
     recorded already. A child found bad here is marked too (a negative row number)."""
     _check_regions(by=by, children=children, errors=errors)
     _check_recorded_numbers(by=by, children=children, errors=errors)
+    _check_paying_counties(by=by, children=children, errors=errors)
+
+
+def _check_paying_counties(*, by, children: list[_ChildRow], errors: list[RowError]) -> None:
+    """A row with an allowance start month is paid by the county of its household registration,
+    which must be in the importer's area (benefits' enrollment of an existing caseload)."""
+    from welfare.scoping import in_scope
+
+    paid = [c for c in children if c.row > 0 and c.history is not None and c.history.paid is not None and c.household_code]
+    regions = Region.objects.in_bulk({int(c.household_code) for c in paid})
+    for child in paid:
+        household = regions.get(int(child.household_code))
+        county = household if household is None or household.level == Region.Level.COUNTY else household.ancestor_at(Region.Level.COUNTY)
+        if county is None or not in_scope(by, county):
+            _refuse(child, errors, "start_month", _("The allowance is paid by the county of household registration, which is outside your area: leave the start month empty."))
+
+
+def roster_history_forecast(*, children: list[_ChildRow], report: ImportReport, today: datetime.date) -> None:
+    """Fill the dry run's figures: how many left-behind children the import makes overdue or due
+    soon (the due-date rule of cases.checks.dates on the rows' dates) and how many are paid from
+    which month."""
+    from cases.checks.dates import check_due_from, check_state_for, check_tracked_on
+
+    paid_from: dict[str, int] = {}
+    for row in children:
+        history = row.history
+        if history is not None and history.paid is not None and history.paid.start_month is not None:
+            month = history.paid.start_month.strftime("%Y-%m")
+            paid_from[month] = paid_from.get(month, 0) + 1
+        if Category.LEFT_BEHIND not in row.categories or not check_tracked_on(birth_date=row.birth_date, today=today):
+            continue
+        registered = history_registered_on(history, today=today) if history is not None else today
+        became = _history_starts(row, today=today).get(Category.LEFT_BEHIND, today)
+        due = check_due_from(registered_on=registered, became_on=became, last_checked_on=history.last_checked_on if history else None)
+        state = check_state_for(due, today=today)
+        report.overdue += state == Child.CheckState.OVERDUE
+        report.due_soon += state == Child.CheckState.DUE_SOON
+    report.paid_from = dict(sorted(paid_from.items()))
 
 
 def _refuse(child: _ChildRow, errors: list[RowError], key: str, message: str) -> None:
@@ -784,7 +899,7 @@ def _write(*, by, children: list[_ChildRow], report: ImportReport) -> None:
                 "birth_date": c.birth_date,
                 "region_id": int(c.region_code),
                 "household_region_id": int(c.household_code),
-                "registered_on": today,
+                "registered_on": history_registered_on(c.history, today=today) if c.history else today,
                 "created_by_id": by.pk,
             }
             for c in children
@@ -806,11 +921,40 @@ def _write(*, by, children: list[_ChildRow], report: ImportReport) -> None:
                     "work_place": g.work_place,
                 }
             )
+        starts = _history_starts(row, today=today)
         for category in row.categories:
-            memberships.append({"child_id": child_id, "category": category, "start_date": today, "reason": reason})
+            memberships.append({"child_id": child_id, "category": category, "start_date": starts.get(category, today), "reason": reason})
     _insert(Guardian, guardians, by=by, now=now)
     _insert(CategoryMembership, memberships, by=by, now=now)
     report.children, report.guardians, report.memberships = len(ids), len(guardians), len(memberships)
+    _write_history(by=by, children=children, ids=ids, today=today)
+
+
+def _history_starts(row: _ChildRow, *, today: datetime.date) -> dict[str, datetime.date]:
+    """The first day of each of the row's memberships (cases.children.history.category_start)."""
+    if row.history is None:
+        return {}
+    registered = history_registered_on(row.history, today=today)
+    return {item.code: category_start(item, registered_on=registered) for item in row.history.categories}
+
+
+def _write_history(*, by, children: list[_ChildRow], ids: list[int], today: datetime.date) -> None:
+    """What an existing caseload brings beyond the rows: the last checks (cases.checks), the
+    allowances from their first month (benefits' enrollment of an existing caseload), and every
+    imported left-behind child's due date and state now rather than at the next daily run."""
+    from benefits.enrollments.services import enrollment_create
+    from cases.checks.services import checks_imported_record, checks_schedule_children
+
+    histories = [(row.history, child_id) for row, child_id in zip(children, ids, strict=True) if row.history is not None]
+    checks_imported_record(by=by, last_checks={i: h.last_checked_on for h, i in histories if h.last_checked_on is not None})
+    paid = [(h.paid, i) for h, i in histories if h.paid is not None]
+    if paid:
+        by_id = Child.objects.select_related("household_region", "region").in_bulk([i for _item, i in paid])
+        for item, child_id in paid:
+            assert item is not None and item.start_month is not None
+            enrollment_create(by=by, child=by_id[child_id], category=item.code, start_month=item.start_month)
+    left_behind = [i for row, i in zip(children, ids, strict=True) if Category.LEFT_BEHIND in row.categories]
+    checks_schedule_children(child_ids=left_behind, today=today)
 
 
 def roster_import_rows(
@@ -831,6 +975,8 @@ def roster_import_rows(
         }
         for c in children[:20]
     ]
+    if report.ok:
+        roster_history_forecast(children=children, report=report, today=timezone.localdate())
     if not report.ok or not commit:
         return report
     try:
