@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,6 +21,8 @@ def _env() -> dict:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="welfare.example.gov.cn",
         TRUSTED_PROXY_COUNT="1",
+        FIELD_ENCRYPTION_KEY="k1:" + secrets.token_hex(16),
+        FIELD_INDEX_KEY=secrets.token_hex(32),
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
     return env
@@ -45,6 +49,29 @@ def test_it_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("FIELD_ENCRYPTION_KEY", None, "未设置字段加密密钥"),
+        ("FIELD_ENCRYPTION_KEY", "k1:1234", "32 位十六进制"),
+        ("FIELD_ENCRYPTION_KEY", "local1:000102030405060708090a0b0c0d0e0f", "本地测试密钥"),
+        ("FIELD_INDEX_KEY", None, "64 位十六进制"),
+        ("FIELD_INDEX_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "本地测试密钥"),
+    ],
+)
+def test_it_refuses_to_start_without_well_formed_field_encryption_keys(variable, value, says):
+    env = _env()
+    if value is None:
+        del env[variable]
+    else:
+        env[variable] = value
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert variable in result.stderr and says in result.stderr
 
 
 def test_it_refuses_to_start_without_being_told_how_many_proxies_to_trust():
