@@ -21,10 +21,10 @@ class ListedQuerySet(models.QuerySet):
     which regions they touched. Single saves and deletes are caught by signals (cases.apps)."""
 
     def update(self, **kwargs) -> int:
-        encrypted = {f.name for f in self.model._meta.concrete_fields if isinstance(f, EncryptedCharField)}
-        if encrypted & kwargs.keys():
+        encrypted = {f.name for f in self.model._meta.concrete_fields if isinstance(f, EncryptedCharField)} & kwargs.keys()
+        if encrypted and set(derived_update_fields(self.model._meta, kwargs)) - kwargs.keys():
             # update() would leave the blind indexes behind: save() or bulk_update() keep them.
-            raise TypeError(f"{sorted(encrypted & kwargs.keys())} are encrypted: change them with save() or bulk_update().")
+            raise TypeError(f"{sorted(encrypted)} are encrypted: change them with save() or bulk_update().")
         count = super().update(**kwargs)
         if count:
             _set_wise_change()
