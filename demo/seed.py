@@ -99,10 +99,31 @@ CHILDRENS_HOMES = {
 SOCIAL_WORK_STATIONS = {"370402002", "370402100"}
 
 
-DIRECTOR_VILLAGE = "370402001001"  # 青檀路社区
+# The demo's child director works in a rural village of a town, where the left-behind children
+# are (DIRECTOR_LEFT_BEHIND of them at least, some due soon and some overdue for a check), under
+# the demo's township supervisor.
+DIRECTOR_VILLAGE = "370402100201"  # 税郭镇税郭村
 
 
-SUPERVISOR_TOWNSHIP = "370402001"  # 中心街道
+SUPERVISOR_TOWNSHIP = "370402100"  # 税郭镇
+
+
+DIRECTOR_LEFT_BEHIND = 9
+
+
+# The director's left-behind children, in turn: overdue, due soon, checked lately.
+DIRECTOR_CHECK_STATES = ("overdue", "due_soon", "ok")
+
+
+# The past year of payouts: every month's run computed and approved by the county, with the 2021
+# standards until a raise (自然增长) in the middle of the year.
+PAYOUT_MONTHS = 12
+
+
+RAISE_MONTHS_AGO = 6
+
+
+RAISE_PERCENT = Decimal("5")
 
 
 WELFARE_HOME = "枣庄市儿童福利院"
@@ -393,7 +414,7 @@ def _seed_staff(
         position: str, region: Region, institution: Institution | None = None, user: User | None = None, sex: str = ""
     ):
         sex = sex or rng.choice("MF")
-        name = f"{user.last_name}{user.first_name}" if user else _adult_name(rng, rng.choice(SURNAMES), sex)
+        name = user.get_full_name() if user else _adult_name(rng, rng.choice(SURNAMES), sex)
         specs.append(
             dict(
                 name=name, position=position, region=region, institution=institution, user=user, phone=_phone(rng),
@@ -500,6 +521,7 @@ def _plan_children(regions: dict[str, Region], users: dict[str, User]) -> list[_
     rng = random.Random(SEED)
     plans: list[_ChildPlan] = []
     seq = 0
+    director_quota = DIRECTOR_LEFT_BEHIND
     for county_code, townships, plan in (
         (COUNTY[0], TOWNSHIPS, COUNTY_PLAN),
         (OTHER_COUNTY[0], OTHER_TOWNSHIPS, OTHER_COUNTY_PLAN),
@@ -515,6 +537,9 @@ def _plan_children(regions: dict[str, Region], users: dict[str, User]) -> list[_
                     # Left-behind children live in the villages of the towns more than in the city.
                     rural = [v for v in villages if v[1].name.endswith("镇")] or villages
                     village, township = rng.choice(rural if rng.random() < 0.8 else villages)
+                    if director_quota and primary == Category.LEFT_BEHIND and _tracked_for_a_year(birth):
+                        director_quota -= 1
+                        village, township = regions[DIRECTOR_VILLAGE], regions[SUPERVISOR_TOWNSHIP]
                 elif primary in PAID_CATEGORIES:
                     birth = _random_date(rng, datetime.date(2009, 1, 1), datetime.date(2024, 6, 30))
                     village, township = rng.choice(villages)
@@ -544,6 +569,21 @@ def _plan_children(regions: dict[str, Region], users: dict[str, User]) -> list[_
                 )
                 plans.append(_ChildPlan(child, primary, extra, regions[county_code], township))
     return plans
+
+
+def _tracked_for_a_year(birth: datetime.date) -> bool:
+    """Whether a left-behind child born then stays under 16 (tracked) for another year."""
+    return add_months(birth, 12 * 15) > timezone.localdate()
+
+
+def _director_check_state(plan: _ChildPlan, counter: dict[str, int]) -> str | None:
+    """The check state the demo gives a left-behind child of the director's village (in turn
+    DIRECTOR_CHECK_STATES), None for anyone else's child."""
+    child = plan.child
+    if child.region.code != DIRECTOR_VILLAGE or Category.LEFT_BEHIND not in (plan.primary, *plan.extra):
+        return None
+    n = counter["n"] = counter.get("n", 0) + 1
+    return DIRECTOR_CHECK_STATES[(n - 1) % len(DIRECTOR_CHECK_STATES)]
 
 
 def _guardians_for(rng: random.Random, plan: _ChildPlan, seq: int) -> list[Guardian]:
@@ -640,6 +680,7 @@ def _seed_children(
     placements: list[Placement] = []
     applications: list[Application] = []
     application_wanted = 6
+    director_counter: dict[str, int] = {}
     for seq, plan in enumerate(new_plans, start=1):
         child = plan.child
         guardians += _guardians_for(rng, plan, seq)
@@ -670,8 +711,9 @@ def _seed_children(
                     reason="救助保护" + ("，已护送返乡" if returned else ""),
                 )
             )  # fmt: skip
-        if Category.LEFT_BEHIND in (plan.primary, *plan.extra) and rng.random() < 0.88:
-            checks += _checks_for(rng, plan, today, director)
+        state = _director_check_state(plan, director_counter)
+        if Category.LEFT_BEHIND in (plan.primary, *plan.extra) and (rng.random() < 0.88 or state is not None):
+            checks += _checks_for(rng, plan, today, director, state=state, turn=director_counter.get("n", 0))
         elif plan.primary == Category.GUARDIANSHIP_RISK and rng.random() < 0.6:
             checks.append(
                 Check(
@@ -721,9 +763,12 @@ def _seed_children(
         result.add(name, len(rows))
 
 
-def _checks_for(rng: random.Random, plan: _ChildPlan, today: datetime.date, director: User) -> list[Check]:
+def _checks_for(
+    rng: random.Random, plan: _ChildPlan, today: datetime.date, director: User, *, state: str | None = None, turn: int = 0
+) -> list[Check]:
     """One to three three-monthly checks; the last one recent for most children, due soon for
-    some and more than three months old (overdue) for about one in five."""
+    some and more than three months old (overdue) for about one in five. `state`: the one a
+    child of the director's village is given (its `turn` among them spreads the dates)."""
     roll = rng.random()
     if roll < 0.65:
         last = today - datetime.timedelta(days=rng.randint(3, 75))
@@ -731,6 +776,8 @@ def _checks_for(rng: random.Random, plan: _ChildPlan, today: datetime.date, dire
         last = today - datetime.timedelta(days=rng.randint(76, 90))
     else:
         last = today - datetime.timedelta(days=rng.randint(95, 200))
+    if state is not None:  # due = last check + 3 months (about 91 days): due soon within 14 days
+        last = today - datetime.timedelta(days={"overdue": 100 + 5 * turn, "due_soon": 82 + turn // 3, "ok": 10 + turn}[state])
     child = plan.child
     out = []
     day = last
@@ -774,6 +821,53 @@ def _recompute_check_due_dates() -> None:
     checks_states_update(today=timezone.localdate(), recompute=True)
 
 
+def _payout_run_count() -> int:
+    from benefits.payouts.models import PayoutRun
+
+    return PayoutRun.objects.count()
+
+
+def _seed_standards_raise(regions: dict[str, Region], result: DemoResult) -> None:
+    """One raise of the city's standards within the past year (自然增长, RAISE_PERCENT from the
+    first of the month RAISE_MONTHS_AGO), by the standards raise service; once only: a city
+    version newer than the 2021 standards means it has been made."""
+    from benefits.standards.services import standard_raise
+
+    city = regions[CITY[0]]
+    if WelfareStandard.objects.filter(region=city, effective_from__gt=max(CITY_STANDARDS), is_minimum=False).exists():
+        return
+    effective = add_months(month_start(timezone.localdate()), -RAISE_MONTHS_AGO)
+    created = standard_raise(
+        by=None,
+        regions=[city],
+        categories=list(CITY_STANDARDS[max(CITY_STANDARDS)]),
+        effective_from=effective,
+        percent=RAISE_PERCENT,
+        rounding="yuan",
+        document=f"枣民发〔{effective.year}〕（演示·自然增长）",
+    )
+    result.add("standards", len(created))
+
+
+def _seed_payout_runs(regions: dict[str, Region], users: dict[str, User], result: DemoResult) -> None:
+    """The payout runs of the past PAYOUT_MONTHS months for both counties, computed and approved
+    by their county officials through the payout services (a run made already is left as it is),
+    so the money figures of the dashboards and the payout pages show a year of history."""
+    from benefits.payouts.models import PayoutRun
+    from benefits.payouts.services import payout_run_approve, payout_run_compute, payout_run_start
+
+    this_month = month_start(timezone.localdate())
+    approvers = {COUNTY[0]: users["county_official"], OTHER_COUNTY[0]: users["xuecheng_official"]}
+    for code, approver in approvers.items():
+        for back in range(PAYOUT_MONTHS, 0, -1):
+            run, created = payout_run_start(by=None, region=regions[code], month=add_months(this_month, -back), enqueue=False)
+            if run.status == PayoutRun.Status.COMPUTING:
+                run = payout_run_compute(run_id=run.id) or run
+            if run.status == PayoutRun.Status.DRAFT and not run.problems:
+                payout_run_approve(by=approver, run_id=run.id)
+            result.add("payout runs", int(created))
+
+
 @transaction.atomic
 def demo_seed() -> DemoResult:
     """Create (or complete) the demo data; see the module docstring."""
@@ -788,6 +882,8 @@ def demo_seed() -> DemoResult:
     _seed_staff(regions, institutions, users, result)
     _seed_children(regions, institutions, users, result)
     _recompute_check_due_dates()
+    _seed_standards_raise(regions, result)
+    _seed_payout_runs(regions, users, result)
     result.totals = {
         "regions": Region.objects.count(),
         "children": Child.objects.count(),
@@ -795,6 +891,7 @@ def demo_seed() -> DemoResult:
         "enrollments": Enrollment.objects.count(),
         "checks": Check.objects.count(),
         "institutions": Institution.objects.count(),
+        "payout runs": _payout_run_count(),
         "staff": Staff.objects.count(),
     }
     result.seconds = time.monotonic() - started

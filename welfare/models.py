@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from welfare.names import person_full_name
 from welfare.regioncodes import region_code_canonical
 from welfare.roles import Role
 
@@ -120,6 +121,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.get_full_name() or self.username} ({self.get_role_display()})"
+
+    def get_full_name(self) -> str:
+        """Family name first with no space for a Chinese name (welfare.names): the header, the
+        welcome, lists, exports, the admin and the history all show it this way."""
+        return person_full_name(family=self.last_name, given=self.first_name)
+
+    def get_short_name(self) -> str:
+        """The admin's "Welcome, …": a Chinese given name alone reads oddly, so the full name."""
+        return self.get_full_name()
 
     @property
     def is_admin_role(self) -> bool:

@@ -123,6 +123,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Files served at the site's root: /favicon.ico (browsers ask for it on every page, the admin's
+# and the API docs' included).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # Sessions: idle expiry (renewed on every request).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
