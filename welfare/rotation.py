@@ -38,9 +38,9 @@ def encrypted_tables() -> list[tuple[str, str, list[str]]]:
         opts = model._meta
         if opts.proxy or not opts.managed:
             continue
-        columns = [f.column for f in opts.concrete_fields if isinstance(f, EncryptedCharField)]
+        columns = [str(f.column) for f in opts.concrete_fields if isinstance(f, EncryptedCharField)]
         if columns:
-            found.append((opts.db_table, opts.pk.column, columns))
+            found.append((opts.db_table, str(opts.pk.column), columns))
     return sorted(found)
 
 
