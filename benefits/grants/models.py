@@ -85,10 +85,11 @@ class Grant(models.Model):
     received_region = models.ForeignKey(
         "welfare.Region", verbose_name=_("received at"), on_delete=models.PROTECT, related_name="received_grants"
     )
+    filed_by_student = models.BooleanField(_("filed by the student"), default=False, help_text=_("Otherwise by the child director."))
     county = models.ForeignKey("welfare.Region", verbose_name=_("deciding and paying county"), on_delete=models.PROTECT, related_name="grants")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     reason = models.TextField(_("reason"), blank=True)
-    # Fixed from the grant standard when the county approves.
+    # Fixed from the grant standard when the county approves (empty standard: the national amount).
     annual_amount = models.DecimalField(_("amount per school year (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
     instalments = models.PositiveSmallIntegerField(_("instalments"), null=True, blank=True)
     standard = models.ForeignKey(
@@ -168,8 +169,15 @@ class GrantPayout(models.Model):
     instalment = models.PositiveSmallIntegerField(_("instalment"))
     month = models.DateField(_("instalment month"))
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
+    # The version whose amount is paid; empty: the national amount (settings.GRANT_NATIONAL_AMOUNT).
     standard = models.ForeignKey(
-        GrantStandard, verbose_name=_("grant standard"), on_delete=models.PROTECT, related_name="payouts", db_index=False
+        GrantStandard,
+        verbose_name=_("grant standard"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        db_index=False,
     )
 
     class Meta:
