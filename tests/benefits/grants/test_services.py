@@ -4,7 +4,15 @@ from decimal import Decimal
 import pytest
 
 from benefits.grants.models import Grant, GrantStandard
-from benefits.grants.services import grant_apply, grant_approve, grant_eligibility, grant_end, grant_reject, grant_renew, grant_standard_create
+from benefits.grants.services import (
+    grant_apply,
+    grant_approve,
+    grant_eligibility,
+    grant_end,
+    grant_reject,
+    grant_renew,
+    grant_standard_create,
+)
 from tests.benefits.grants.conftest import filing, orphan
 from tests.factories import ChildFactory
 from welfare.errors import ApplicationError, PermissionDeniedError
