@@ -5,6 +5,7 @@ from django.urls import path
 
 from benefits.budget.urls import urlpatterns as budget_urls
 from benefits.enrollments import views as enrollments_views
+from benefits.grants.urls import urlpatterns as grant_urls
 from benefits.payouts import views as payouts_views
 from benefits.standards import views as standards_views
 
@@ -24,4 +25,5 @@ urlpatterns: list = [
     path("transfers/<int:pk>/accept/", enrollments_views.transfer_accept, name="transfer_accept"),
     path("transfers/<int:pk>/refuse/", enrollments_views.transfer_refuse, name="transfer_refuse"),
     *budget_urls,
+    *grant_urls,
 ]

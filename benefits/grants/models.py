@@ -28,7 +28,7 @@ class Frequency(models.TextChoices):
 
 
 # Instalments per school year (September to August) for each frequency.
-INSTALMENTS = {Frequency.MONTHLY: 12, Frequency.QUARTERLY: 4}
+INSTALMENTS: dict[str, int] = {Frequency.MONTHLY: 12, Frequency.QUARTERLY: 4}
 
 
 class GrantStandard(models.Model):

@@ -50,14 +50,14 @@ def grant_standard_on(*, path: str, on: datetime.date, kind: str = GrantKind.ORP
     for s in rows:  # later versions overwrite earlier ones
         latest[s.region.code] = s
     for code in reversed(codes):
-        s = latest.get(code)
-        if s is not None:
+        found = latest.get(code)
+        if found is not None:
             return ResolvedGrant(
-                annual_amount=s.annual_amount,
-                frequency=s.frequency,
-                instalments=INSTALMENTS[s.frequency],
-                max_age=s.max_age or settings.GRANT_MAX_AGE,
-                standard=s,
+                annual_amount=found.annual_amount,
+                frequency=found.frequency,
+                instalments=INSTALMENTS[found.frequency],
+                max_age=found.max_age or settings.GRANT_MAX_AGE,
+                standard=found,
             )
     return national_grant()
 

@@ -88,3 +88,41 @@ def grant_figures(*, user, region, on: datetime.date) -> dict:
         "by_study_level": by_level,
         "by_month": [{"month": r["run__month"].strftime("%Y-%m"), "count": r["n"], "amount": str(r["s"])} for r in money],
     }
+
+
+def grant_export_rows(*, run, ident):
+    """The bank file's grant lines of a run (benefits/payouts/selectors.py payout_export_rows): one
+    per instalment, kind "education grant", paid into the student's own account. `ident` masks or
+    shows the identity number as the export was asked."""
+    from django.utils.translation import gettext as _
+
+    lines = (
+        GrantPayout.objects.filter(run=run)
+        .order_by("child_id", "instalment")
+        .values_list(
+            "child__name", "child__id_number", "school_year", "instalment", "month", "amount",
+            "grant__bank_account_holder", "grant__bank_account",
+        )
+    )
+    for name, number, school_year, instalment, month, amount, holder, account in lines.iterator(chunk_size=5000):
+        yield {
+            "child": name, "id_number": ident(number),
+            "category": _("%(year)s, instalment %(n)s") % {"year": school_year, "n": instalment},
+            "kind": _("Education grant"), "month": month.strftime("%Y-%m"), "amount": amount, "holder": holder, "account": account,
+        }
+
+
+def grant_standard_list(*, user) -> models.QuerySet:
+    """Grant standards of the user's area and of the regions above it (which apply to it)."""
+    from benefits.grants.models import GrantStandard
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active or is_institution_user(user):
+        return GrantStandard.objects.none()
+    path = user.scope_path
+    qs = GrantStandard.objects.select_related("region")
+    if path is None:
+        return qs.none()
+    if path == "":
+        return qs
+    ancestors = [c for c in path.split("/") if c]
+    return qs.filter(Q(region__path__startswith=path) | Q(region__code__in=ancestors))

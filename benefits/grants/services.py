@@ -377,7 +377,7 @@ def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
     dropped first, so a recomputation of a draft starts afresh; any other run's lines stand.
     Stores and answers the run's grant count and total (`grant_count`, `grant_total`)."""
     GrantPayout.objects.filter(run=run).delete()
-    params = {"run": run.id, "county": run.region_id, "month": run.month}
+    params: dict[str, int | datetime.date] = {"run": run.id, "county": run.region_id, "month": run.month}
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(_INSERT_SQL, params)
@@ -386,6 +386,7 @@ def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
         grants = Grant.objects.filter(county_id=run.region_id, status__in=[Grant.Status.APPROVED, Grant.Status.ENDED])
         rows = []
         for g in grants:
+            assert g.annual_amount is not None and g.instalments is not None  # approved: held by grant_approved_has_amount
             for n, month, amount in instalment_schedule(school_year=g.school_year, annual_amount=g.annual_amount, instalments=g.instalments):
                 if month <= run.month and (g.end_month is None or month <= g.end_month):
                     rows.append(GrantPayout(run=run, grant=g, child_id=g.child_id, school_year=g.school_year, instalment=n, month=month, amount=amount, standard_id=g.standard_id))
