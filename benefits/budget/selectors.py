@@ -46,7 +46,7 @@ from benefits.budget import grants as budget_grants
 from benefits.enrollments.models import Enrollment
 from benefits.payouts.models import PayoutRun
 from benefits.standards.models import WelfareStandard
-from benefits.standards.resolve import StandardBook, StandardCycle, StandardMissing, path_codes
+from benefits.standards.resolve import Resolved, StandardBook, StandardCycle, StandardMissing, path_codes
 from benefits.standards.services import ROUNDING, standard_raised_amount
 from cases.children.categories import PAID_CATEGORIES, Category
 from welfare.errors import ApplicationError
@@ -342,34 +342,56 @@ def _new_enrollments(*, counties: dict[int, str], as_of: datetime.date) -> dict[
 
 class _Amounts:
     """The monthly amount per (path, category, month) the payout run would pay, with a what-if
-    raise applied: one StandardBook (one query) per month for every path in play."""
+    raise applied. A StandardBook (one query) is read for the first month and again only for a
+    month in which a version takes effect: the months between share it."""
 
     def __init__(self, *, paths: set[str], months: list[datetime.date], what_if: WhatIf | None):
-        self.paths = paths
         self.what_if = what_if
-        self.books = {m: StandardBook(on=m, paths=paths) for m in months}
+        codes = {c for p in paths for c in path_codes(p)}
+        changes = sorted(
+            set(
+                WelfareStandard.objects.filter(
+                    region__code__in=codes, effective_from__gt=months[0], effective_from__lte=months[-1]
+                ).values_list("effective_from", flat=True)
+            )
+        )
+        self.books: dict[datetime.date, StandardBook] = {}
+        by_key: dict[int, StandardBook] = {}
+        for m in months:
+            key = sum(1 for d in changes if d <= m)  # versions taking effect by m
+            if key not in by_key:
+                by_key[key] = StandardBook(on=m, paths=paths)
+            self.books[m] = by_key[key]
+        self.resolved: dict[tuple[str, str, int], Resolved | None] = {}
         self.cache: dict[tuple[str, str, datetime.date], Decimal | None] = {}
         self.problems: dict[tuple[str, str], str] = {}
 
     def get(self, path: str, category: str, month: datetime.date) -> Decimal | None:
         key = (path, category, month)
         if key not in self.cache:
-            self.cache[key] = self._resolve(path, category, month)
+            self.cache[key] = self._amount(path, category, month)
         return self.cache[key]
 
-    def _resolve(self, path: str, category: str, month: datetime.date) -> Decimal | None:
+    def _resolve(self, path: str, category: str, book: StandardBook) -> Resolved | None:
+        key = (path, category, id(book))
+        if key not in self.resolved:
+            try:
+                self.resolved[key] = book.resolve(path_codes(path), category)
+            except (StandardMissing, StandardCycle) as exc:
+                self.problems.setdefault((path, category), str(exc))
+                self.resolved[key] = None
+        return self.resolved[key]
+
+    def _amount(self, path: str, category: str, month: datetime.date) -> Decimal | None:
         book = self.books[month]
-        codes = path_codes(path)
-        try:
-            resolved = book.resolve(codes, category)
-        except (StandardMissing, StandardCycle) as exc:
-            self.problems.setdefault((path, category), str(exc))
+        resolved = self._resolve(path, category, book)
+        if resolved is None:
             return None
         amount = resolved.amount
         w = self.what_if
         if w is not None and w.start <= month and resolved.standard.effective_from <= w.start:
             amount = standard_raised_amount(current=amount, percent=w.percent, rounding=w.rounding)
-            floor = book.floor(codes, category)
+            floor = book.floor(path_codes(path), category)
             if floor is not None and floor.monthly_amount is not None and amount < floor.monthly_amount:
                 message = _(
                     "A raise of %(percent)s%% takes the standard for %(category)s to %(amount)s yuan in %(month)s, "
