@@ -143,6 +143,17 @@ def test_it_refuses_institution_staff_a_dashboard_of_any_region(staff_user, regi
         assert api.get(f"/api/dashboard/summary/?region={code}").status_code in (403, 404)
 
 
+def test_it_refuses_institution_staff_the_budget_of_any_region(staff_user, regions):
+    api = _api(staff_user)
+    page = Client()
+    page.force_login(staff_user)
+    for code in (regions.county.code, regions.city.code, regions.other_county.code):
+        assert api.get(f"/api/budget/projection/?region={code}").status_code in (403, 404)
+        assert page.get(f"/benefits/budget/?region={code}").status_code in (403, 404)
+        assert page.get(f"/benefits/budget/export/projection.xlsx?region={code}").status_code in (403, 404)
+    assert api.get("/api/budget/projection/").status_code in (403, 404)
+
+
 def test_it_lets_a_carer_of_another_institution_see_none_of_our_children(outsider_staff, placed):
     api = _api(outsider_staff)
     assert _ids(api.get("/api/children/")) == set()

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from cases.children.models import Child
 from tests.factories import UserFactory
 from tests.security.conftest import OTHER_PK
-from tests.security.urlwalk import all_endpoints
+from tests.security.urlwalk import REGION_QUERY, all_endpoints
 from welfare.models import AuditLog, Region, User
 from welfare.roles import Role
 
@@ -231,6 +231,16 @@ def test_it_walks_pages_api_and_admin():
     assert any(t.startswith("/admin/") for t in templates)
     assert any(t.startswith("/cases/") for t in templates)
     assert "/cases/reveal/children/%(child_id)s/" in templates
+
+
+def test_it_asks_the_region_reports_for_the_other_countys_code_in_the_query(regions, other_world):
+    """The budget (benefits/budget) takes its region in the query string: walked with the other
+    county's, whose projected figures (its standard's marker amount) must never show."""
+    walked = {e.template: e.url(pk=OTHER_PK, region_code=regions.other_county.code) for e in ENDPOINTS if e.template in REGION_QUERY}
+    assert set(walked) == set(REGION_QUERY)
+    assert all(f"region={regions.other_county.code}" in url for url in walked.values())
+    assert all(e.names_a_record for e in ENDPOINTS if e.template in REGION_QUERY)
+    assert other_world.money, "the other county's standard carries the marker amount"
 
 
 def test_it_never_puts_an_identity_number_or_health_detail_in_a_url_pattern():

@@ -32,6 +32,7 @@ class World:
     guardian: object = None
     user: object = None
     objects: dict = field(default_factory=dict)  # model -> instance
+    money: list = field(default_factory=list)  # figures of the region's budget (benefits/budget)
     skipped: dict = field(default_factory=dict)  # model -> reason
 
     def secrets(self) -> list[str]:
@@ -45,7 +46,7 @@ class World:
         ]
         if self.guardian.id_number:
             out.append(self.guardian.id_number)
-        return out
+        return out + self.money
 
 
 def _region_for(fld: models.ForeignKey, regions) -> Region:
@@ -163,7 +164,23 @@ def build_world(*, regions: dict, pk: int, marker: str, child_name: str, usernam
         pending = still
     for model in world.objects:
         world.skipped.pop(model, None)
+    _budget_marker(world)
     return world
+
+
+# The monthly amount of the world's standard: its enrollment is paid (and projected by the
+# budget, benefits/budget) at this figure, which must never show outside the region.
+MONEY_MARKER = Decimal("8765.43")
+
+
+def _budget_marker(world: World) -> None:
+    from benefits.standards.models import WelfareStandard
+
+    standard = world.objects.get(WelfareStandard)
+    if standard is not None and standard.monthly_amount is not None:
+        WelfareStandard.objects.filter(pk=standard.pk).update(monthly_amount=MONEY_MARKER)
+        standard.monthly_amount = MONEY_MARKER
+        world.money = [str(MONEY_MARKER), f"{MONEY_MARKER:,}"]
 
 
 def other_regions(regions) -> dict:
