@@ -58,6 +58,7 @@ def _payload(world, regions) -> dict:
                 "enrollment",
                 "standard",
                 "placement",
+                "grant",
             )
         },
         "region": regions.other_village.code,
@@ -87,6 +88,10 @@ def _payload(world, regions) -> dict:
         "monthly_amount": "100.00",
         "rounding": "yuan",
         "status": "approved",
+        "school_year": "2026-2027",
+        "school": "x",
+        "study_level": "university",
+        "enrolment_proof": "x",
     }
 
 
@@ -231,6 +236,14 @@ def test_it_walks_pages_api_and_admin():
     assert any(t.startswith("/admin/") for t in templates)
     assert any(t.startswith("/cases/") for t in templates)
     assert "/cases/reveal/children/%(child_id)s/" in templates
+    assert "/benefits/grants/%(pk)s/" in templates and "/api/grants/%(pk)s/approve/" in templates
+
+
+def test_the_world_holds_a_grant_and_its_instalment(other_world):
+    from benefits.grants.models import Grant, GrantPayout, GrantStandard
+
+    for model in (Grant, GrantPayout, GrantStandard):
+        assert model in other_world.objects, other_world.skipped.get(model)
 
 
 def test_it_asks_the_region_reports_for_the_other_countys_code_in_the_query(regions, other_world):
