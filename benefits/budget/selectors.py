@@ -329,6 +329,12 @@ def _new_enrollments(*, counties: dict[int, str], as_of: datetime.date) -> dict[
         with connection.cursor() as cur:
             cur.execute(_NEW_SQL, {"counties": list(counties), "window": window, "as_of": as_of})
             return {(c, cat): n for c, cat, n in cur.fetchall()}
+    return _new_enrollments_portable(counties=counties, as_of=as_of)
+
+
+def _new_enrollments_portable(*, counties: dict[int, str], as_of: datetime.date) -> dict[tuple[int, str], int]:
+    """_NEW_SQL through the ORM, for SQLite (the embedded demo: a few hundred children)."""
+    window = add_months(as_of, -12)
     out: dict[tuple[int, str], int] = defaultdict(int)
     rows = Enrollment.objects.filter(county_id__in=list(counties), start_month__gte=window, start_month__lt=as_of)
     for e in rows.only("id", "child_id", "county_id", "category", "start_month"):

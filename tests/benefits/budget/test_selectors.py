@@ -99,6 +99,9 @@ def test_it_adds_new_enrollments_at_the_rate_of_the_last_twelve_months(regions):
     old.save()
     Enrollment.objects.create(child=child, category="key_difficulty", county=regions.county, start_month=D(2025, 6, 1))
     p = budget_projection(region=regions.county, year=2027)
+    counties = {regions.county.id: regions.county.path}
+    assert selectors._new_enrollments(counties=counties, as_of=D(2026, 3, 1)) == {(regions.county.id, "key_difficulty"): 12}
+    assert selectors._new_enrollments_portable(counties=counties, as_of=D(2026, 3, 1)) == {(regions.county.id, "key_difficulty"): 12}
     new = [m.by_category["key_difficulty"].new_children for m in p.months]
     assert new == list(range(10, 22))  # March 2026 + 10 months = January 2027
     assert children(p, "key_difficulty") == [13 + n for n in new]
