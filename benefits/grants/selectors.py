@@ -69,8 +69,9 @@ def grants_active_in(*, region, month: datetime.date) -> models.QuerySet[Grant]:
 
 
 def grant_figures(*, user, region, on: datetime.date) -> dict:
-    """The dashboard's figures: students supported (approved grants of the school year containing
-    `on`) by study level, and grant money paid per instalment month of the last 12 months."""
+    """The dashboard's figures (the region already checked in scope by the dashboard): students
+    supported (approved grants of the school year containing `on`) by study level, and grant money
+    paid per month (approved or exported runs of the last 12 months, by the run's month)."""
     first_year = on.year if on.month >= 9 else on.year - 1
     grants = grant_list(user=user).filter(
         county__path__startswith=region.path, status=Grant.Status.APPROVED, school_year=f"{first_year}-{first_year + 1}"
@@ -78,7 +79,9 @@ def grant_figures(*, user, region, on: datetime.date) -> dict:
     by_level = dict(grants.values_list("study_level").annotate(n=Count("id")).order_by())
     start = datetime.date(on.year - 1, on.month, 1)
     money = (
-        GrantPayout.objects.filter(run__region__path__startswith=region.path, run__month__gte=start, run__month__lte=on)
+        GrantPayout.objects.filter(
+            run__region__path__startswith=region.path, run__month__gte=start, run__month__lte=on, run__status__in=["approved", "exported"]
+        )
         .values("run__month")
         .annotate(n=Count("id"), s=Sum("amount"))
         .order_by("run__month")
