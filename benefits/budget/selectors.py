@@ -450,6 +450,11 @@ def budget_projection(
         _resolve_path(county_path=counties[c], region_path=region_paths.get(r)) for c, r, *_rest in rows if r
     }
     amounts = _Amounts(paths=paths or {region.path}, months=months, what_if=what_if)
+    if what_if is not None:  # a cut below a minimum is refused naming its first month
+        for month in months:
+            for path in sorted(paths):
+                for category in PAID_CATEGORIES:
+                    amounts.get(path, category, month)
 
     cells: dict[tuple[datetime.date, str], list] = defaultdict(lambda: [0, Decimal(0), Decimal(0), Decimal(0)])
     unpaid: dict[tuple[str, str], int] = defaultdict(int)  # (path, category) → child-months without a standard

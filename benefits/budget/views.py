@@ -44,15 +44,14 @@ def _inputs(request):
     return region, given
 
 
-def _rows(p: selectors.Projection) -> list[dict]:
+def _rows(p: selectors.Projection, categories: list[str]) -> list[dict]:
     rows = []
     for m in p.months:
         rows.append(
             {
                 "month": m.month,
                 "label": m.month.strftime("%Y-%m"),
-                "cells": [m.by_category[c] for c in PAID_CATEGORIES],
-                "shown": [(f"{m.by_category[c].children:,}", _money(m.by_category[c].amount)) for c in PAID_CATEGORIES],
+                "shown": [(f"{m.by_category[c].children:,}", _money(m.by_category[c].amount)) for c in categories],
                 "grants": _money(m.grants),
                 "grant_students": m.grant_students,
                 "total": _money(m.total),
@@ -107,7 +106,7 @@ def budget_page(request):
         "query": _query(request),
         "today": today,
         "max_year": today.year + selectors.MAX_YEARS_AHEAD,
-        "categories": [(c, str(Category(c).label)) for c in PAID_CATEGORIES],
+        "categories": [(c, str(Category(c).label)) for c in PAID_CATEGORIES],  # narrowed below to those in the year
         "can_export": can(request.user, Action.EXPORT),
         "errors": {},
     }
@@ -122,10 +121,13 @@ def budget_page(request):
     past_year = selectors.last_full_year(today)
     check = selectors.budget_check(region=region, year=past_year, today=today)
     labels = dict(Category.choices)
+    # The columns of the categories paid in the year (a phone shows fewer empty columns).
+    used = [c for c in PAID_CATEGORIES if any(m.by_category[c].amount or m.by_category[c].children for m in projection.months)]
     context.update(
         projection=projection,
-        rows=_rows(projection),
-        totals=[(projection.totals_by_category[c].children, _money(projection.totals_by_category[c].amount)) for c in PAID_CATEGORIES],
+        categories=[(c, str(labels[c])) for c in used],
+        rows=_rows(projection, used),
+        totals=[(projection.totals_by_category[c].children, _money(projection.totals_by_category[c].amount)) for c in used],
         total=_money(projection.total),
         allowances=_money(projection.total - projection.grants_total),
         grants_total=_money(projection.grants_total),

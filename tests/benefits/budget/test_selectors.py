@@ -82,7 +82,7 @@ def test_it_refuses_a_cut_below_the_provincial_minimum(regions, caseload):
     with pytest.raises(ApplicationError) as exc:
         budget_projection(region=regions.county, year=2027, what_if=WhatIf(percent=Decimal("-10"), start=D(2027, 1, 1)))
     assert "raise_percent" in exc.value.field_errors
-    assert "950" in str(exc.value.message)
+    assert "950" in str(exc.value.message) and "2027-01" in str(exc.value.message)
     p = budget_projection(region=regions.county, year=2027, what_if=WhatIf(percent=Decimal("-4"), start=D(2027, 1, 1)))
     assert amounts(p)[0] == 2 * Decimal("960.00")
 
