@@ -37,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,18 +258,38 @@ _LAST_MONTH_FORESEEN = (
 
 # New enrollments of the twelve months before the projection's first month, per county and
 # category; a continuation (another enrollment of the same child in the region paid up to the
-# month before) is not new. Placeholders: counties, window start, as_of, counties.
+# month before: a change of category, a move between two of its counties) is not new. Both sides
+# are read from the payout run's covering index (paid_through is in it; enrollments never overlap,
+# so the earlier one is paid to before the later one starts), the earlier side only among the
+# enrollments whose payment ended in the window: a small hash. Placeholders: counties, window
+# start, as_of.
 _NEW_SQL = """
 SELECT e.county_id, e.category, COUNT(*)::bigint
 FROM benefits_enrollment e
 WHERE e.county_id = ANY(%(counties)s) AND e.start_month >= %(window)s AND e.start_month < %(as_of)s
   AND NOT EXISTS (
       SELECT 1 FROM benefits_enrollment p
-      WHERE p.child_id = e.child_id AND p.id <> e.id AND p.county_id = ANY(%(counties)s)
-        AND p.start_month < e.start_month AND p.end_month >= (e.start_month - interval '1 month')::date
+      WHERE p.child_id = e.child_id AND p.county_id = ANY(%(counties)s)
+        AND p.paid_through >= (e.start_month - interval '1 month')::date AND p.paid_through < e.start_month
+        AND p.paid_through >= (%(window)s::date - interval '1 month')::date AND p.paid_through < %(as_of)s
   )
 GROUP BY 1, 2
 """
+
+# For these aggregates only: no JIT compilation for a statement of a fraction of a second, and a
+# hash aggregate of the few thousand groups rather than a sort of a million rows (measured at
+# 1,000,000 enrollments: the sort was half the time). Undone right after.
+_FAST = "SET LOCAL jit = off; SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off"
+_FAST_UNDO = "SET LOCAL jit = DEFAULT; SET LOCAL enable_sort = DEFAULT; SET LOCAL enable_incremental_sort = DEFAULT"
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(_FAST)
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+        cur.execute(_FAST_UNDO)
+    return rows
 
 
 def _caseload(*, counties: dict[int, str], first, last, as_of, known_start, past: bool, by_child_region: bool) -> list[tuple]:
@@ -281,15 +301,8 @@ def _caseload(*, counties: dict[int, str], first, last, as_of, known_start, past
         join="JOIN cases_child c ON c.id = e.child_id" if by_child_region else "",
         last_month=_LAST_MONTH_FORESEEN if past else "e.paid_through",
     )
-    with connection.cursor() as cur:
-        # Read the enrollments of the counties through the payout run's covering index; no JIT
-        # compilation for a statement of half a second. Local to this transaction.
-        cur.execute("SET LOCAL jit = off")
-        cur.execute(
-            sql,
-            {"first": first, "last": last, "counties": list(counties), "known_start": known_start},
-        )
-        return cur.fetchall()
+    # The enrollments of the counties are read through the payout run's covering index.
+    return _fetch(sql, {"first": first, "last": last, "counties": list(counties), "known_start": known_start})
 
 
 def _last_month_portable(*, end_month, end_reason, birth: datetime.date, died, past: bool) -> datetime.date:
@@ -326,9 +339,8 @@ def _new_enrollments(*, counties: dict[int, str], as_of: datetime.date) -> dict[
     """(county id, category) → enrollments started in the twelve months before `as_of`."""
     window = add_months(as_of, -12)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(_NEW_SQL, {"counties": list(counties), "window": window, "as_of": as_of})
-            return {(c, cat): n for c, cat, n in cur.fetchall()}
+        rows = _fetch(_NEW_SQL, {"counties": list(counties), "window": window, "as_of": as_of})
+        return {(c, cat): n for c, cat, n in rows}
     return _new_enrollments_portable(counties=counties, as_of=as_of)
 
 
@@ -339,9 +351,12 @@ def _new_enrollments_portable(*, counties: dict[int, str], as_of: datetime.date)
     rows = Enrollment.objects.filter(county_id__in=list(counties), start_month__gte=window, start_month__lt=as_of)
     for e in rows.only("id", "child_id", "county_id", "category", "start_month"):
         before = add_months(e.start_month, -1)
-        if not Enrollment.objects.filter(
-            child_id=e.child_id, county_id__in=list(counties), start_month__lt=e.start_month, end_month__gte=before
-        ).exclude(id=e.id).exists():
+        earlier = Enrollment.objects.filter(child_id=e.child_id, county_id__in=list(counties), start_month__lt=e.start_month).exclude(id=e.id)
+        continued = any(
+            before <= _last_month_portable(end_month=end, end_reason=reason, birth=birth, died=died, past=False) < e.start_month
+            for end, reason, birth, died in earlier.values_list("end_month", "end_reason", "child__birth_date", "child__died_on")
+        )
+        if not continued:
             out[(e.county_id, e.category)] += 1
     return dict(out)
 
