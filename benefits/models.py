@@ -1,6 +1,7 @@
 """The models of the benefits app, defined in its sub-packages (app label `benefits`, tables unchanged)."""
 
 from benefits.enrollments.models import Enrollment, Transfer
+from benefits.grants.models import Grant, GrantPayout, GrantStandard
 from benefits.payouts.models import (
     PAYOUT_CHILD_BITS,
     PAYOUT_EPOCH,
@@ -17,6 +18,9 @@ __all__ = [
     "PAYOUT_EPOCH",
     "Adjustment",
     "Enrollment",
+    "Grant",
+    "GrantPayout",
+    "GrantStandard",
     "Payout",
     "PayoutRun",
     "Transfer",

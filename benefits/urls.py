@@ -3,7 +3,9 @@ enrollments and transfers between counties."""
 
 from django.urls import path
 
+from benefits.budget.urls import urlpatterns as budget_urls
 from benefits.enrollments import views as enrollments_views
+from benefits.grants.urls import urlpatterns as grant_urls
 from benefits.payouts import views as payouts_views
 from benefits.standards import views as standards_views
 
@@ -22,4 +24,6 @@ urlpatterns: list = [
     path("transfers/", enrollments_views.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/accept/", enrollments_views.transfer_accept, name="transfer_accept"),
     path("transfers/<int:pk>/refuse/", enrollments_views.transfer_refuse, name="transfer_refuse"),
+    *budget_urls,
+    *grant_urls,
 ]

@@ -866,6 +866,57 @@ def _seed_payout_runs(regions: dict[str, Region], users: dict[str, User], result
             if run.status == PayoutRun.Status.DRAFT and not run.problems:
                 payout_run_approve(by=approver, run_id=run.id)
             result.add("payout runs", int(created))
+# Education-grant students (孤儿助学工程): orphans recognised as children, now 18+ and studying.
+# (name, sex, birth date, category, school, study level, approved?)
+GRANT_STUDENTS = [
+    ("刘雨晴", "F", datetime.date(2006, 4, 12), Category.ORPHAN_SCATTERED, "山东大学", "university", True),
+    ("张浩然", "M", datetime.date(2007, 9, 20), Category.ORPHAN_INSTITUTION, "枣庄职业学院", "vocational", False),
+]
+
+
+def _seed_grants(regions: dict[str, Region], users: dict[str, User], result: DemoResult) -> None:
+    """Two grant students in the director's village: one approved for the current school year
+    (paid with the county's runs), one filed and waiting for the county. Through the services;
+    idempotent (a student and school year already filed is left as it is)."""
+    from benefits.grants.models import Grant
+    from benefits.grants.schedule import school_year_containing
+    from benefits.grants.services import GrantInput, grant_apply, grant_approve
+
+    village, county = regions[DIRECTOR_VILLAGE], regions[COUNTY[0]]
+    today = timezone.localdate()
+    school_year = school_year_containing(today)
+    for seq, (name, sex, birth, category, school, level, approve) in enumerate(GRANT_STUDENTS, start=480):
+        number = make_id_number(COUNTY[0], birth, seq, sex)
+        child = Child.objects.with_id_number(number).first()
+        if child is None:
+            since = datetime.date(2015, 3, 1)
+            eighteen = month_start(birth.replace(year=birth.year + 18))
+            child = Child.objects.create(
+                name=name, id_number=number, sex=sex, birth_date=birth, region=village, household_region=village,
+                school=school, registered_on=since, review_status=Child.ReviewStatus.APPROVED,
+            )
+            CategoryMembership.objects.create(
+                child=child, category=category, start_date=since, end_date=eighteen, reason="孤儿认定", end_reason="年满18周岁"
+            )
+            Guardian.objects.create(child=child, name=name[0] + "桂兰", relation=Guardian.Relation.RELATIVE, phone="13800009999")
+            Enrollment.objects.create(
+                child=child, category=category, county=county, start_month=since, end_month=eighteen,
+                end_reason=Enrollment.EndReason.AGE, status=Enrollment.Status.ENDED,
+            )
+            result.add("children", 1)
+        if Grant.objects.filter(child=child, school_year=school_year).exists():
+            continue
+        grant = grant_apply(
+            by=users["village_director"],
+            data=GrantInput(
+                received_region=regions[SUPERVISOR_TOWNSHIP], school_year=school_year, school=school, study_level=level,
+                enrolment_proof="学生证（演示）", child=child, bank_account_holder=name, bank_account="6222020000009999",
+            ),
+            today=today,
+        )
+        if approve:
+            grant_approve(by=users["county_official"], grant_id=grant.id, today=today)
+        result.add("grants", 1)
 
 
 @transaction.atomic
@@ -881,6 +932,7 @@ def demo_seed() -> DemoResult:
     _seed_standards(regions, result)
     _seed_staff(regions, institutions, users, result)
     _seed_children(regions, institutions, users, result)
+    _seed_grants(regions, users, result)
     _recompute_check_due_dates()
     _seed_standards_raise(regions, result)
     _seed_payout_runs(regions, users, result)

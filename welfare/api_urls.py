@@ -18,6 +18,8 @@ API_MODULES = [
     "benefits.standards.api",
     "benefits.enrollments.api",
     "benefits.payouts.api",
+    "benefits.grants.api",
+    "benefits.budget.api",
     "institutions.api",
 ]
 

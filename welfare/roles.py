@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     IMPORT = "import", _("Import rosters")
     LAUNCH_CAMPAIGN = "launch_campaign", _("Launch check campaigns")
     ADMINISTER = "administer", _("Administer users and regions")
+    PROJECT_BUDGET = "project_budget", _("Project the allowance and grant budget")
 
 
 R = Role
@@ -49,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.IMPORT: frozenset({R.COUNTY_OFFICIAL, R.ADMIN}),
     Action.LAUNCH_CAMPAIGN: frozenset({R.COUNTY_OFFICIAL, R.CITY_OFFICIAL, R.PROVINCE_OFFICIAL, R.ADMIN}),
     Action.ADMINISTER: frozenset({R.ADMIN}),
+    Action.PROJECT_BUDGET: frozenset({R.COUNTY_OFFICIAL, R.CITY_OFFICIAL, R.PROVINCE_OFFICIAL, R.ADMIN}),
 }
 
 

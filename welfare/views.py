@@ -40,6 +40,7 @@ LINKS: dict[str, tuple] = {
     ),
     "payouts": (_("Monthly payouts"), _("Compute, check and approve the month"), "benefits:payout_run_list"),
     "standards": (_("Allowance standards"), _("Amounts in force and raises"), "benefits:standard_list"),
+    "budget": (_("Next year's budget"), _("Allowances and grants by month, what-if raise"), "benefits:budget"),
     "dashboard": (_("Dashboard"), _("Children by category, overdue checks, applications"), "cases:dashboard"),
     "import": (_("Import a roster"), _("Excel roster of children"), "cases:import"),
     "institutions": (
@@ -78,12 +79,13 @@ ROLE_LINKS: dict[str, tuple[str, ...]] = {
         "checks_overdue",
         "campaigns",
         "standards",
+        "budget",
         "import",
         "find",
         "case_report",
     ),
-    Role.CITY_OFFICIAL: ("dashboard", "hotline", "checks_overdue", "campaigns", "standards", "find", "case_report"),
-    Role.PROVINCE_OFFICIAL: ("dashboard", "campaigns", "standards", "find", "case_report"),
+    Role.CITY_OFFICIAL: ("dashboard", "hotline", "checks_overdue", "campaigns", "standards", "budget", "find", "case_report"),
+    Role.PROVINCE_OFFICIAL: ("dashboard", "campaigns", "standards", "budget", "find", "case_report"),
     Role.INSTITUTION_STAFF: ("find", "institutions", "referrals", "case_report"),
     Role.ADMIN: (
         "admin",

@@ -31,6 +31,7 @@ class PayoutRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "region", "month", "status", "payout_count", "total_amount", "totals_by_category",
             "adjustment_count", "adjustment_total", "problems", "computed_at", "approved_by", "approved_at", "exported_at",
+            "grant_count", "grant_total",
         ]
         read_only_fields = fields
 

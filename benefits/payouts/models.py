@@ -35,6 +35,9 @@ class PayoutRun(models.Model):
     totals_by_category = models.JSONField(_("totals by category"), default=dict, blank=True)
     adjustment_count = models.PositiveIntegerField(_("adjustments"), default=0)
     adjustment_total = models.DecimalField(_("adjustments total (yuan)"), max_digits=16, decimal_places=2, default=0)
+    # Education-grant instalments paid in the run (benefits/grants), apart from the allowances.
+    grant_count = models.PositiveIntegerField(_("grant instalments"), default=0)
+    grant_total = models.DecimalField(_("grant instalments total (yuan)"), max_digits=16, decimal_places=2, default=0)
     # Enrollments that could not be paid because no standard applies: listed for the county.
     problems = models.JSONField(_("problems"), default=list, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.enrollments.models import Enrollment
+from benefits.grants.selectors import grant_export_rows
 from benefits.payouts.models import PAYOUT_EPOCH, Adjustment, Payout, PayoutRun, payout_id
 from cases.children.categories import Category
 from welfare.idnumber import mask_id_number
@@ -222,3 +223,4 @@ def payout_export_rows(*, user, run: PayoutRun, full_id_numbers: bool = False):
             "kind": _("Back pay") if adj.amount > 0 else _("Recovery"), "month": adj.for_month.strftime("%Y-%m"),
             "amount": adj.amount, "holder": e.bank_account_holder if e else "", "account": e.bank_account if e else "",
         }
+    yield from grant_export_rows(run=run, ident=ident)  # education-grant instalments, marked apart (benefits/grants)

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from benefits.enrollments.models import Enrollment
 from benefits.enrollments.services import county_of
+from benefits.grants.models import Grant
+from benefits.grants.services import grant_payouts_insert
 from benefits.payouts.models import Adjustment, Payout, PayoutRun, payout_id, payout_month_base
 from benefits.standards.models import WelfareStandard
 from benefits.standards.resolve import StandardBook, StandardCycle, StandardMissing, path_codes
@@ -95,7 +97,8 @@ def payout_runs_start_all(*, month, region: Region | None = None, enqueue: bool 
     paying = Enrollment.objects.filter(county=OuterRef("pk"), start_month__lte=month).filter(
         Q(end_month__isnull=True) | Q(end_month__gte=month)
     )
-    counties = list(Region.objects.filter(level=Region.Level.COUNTY).filter(Exists(paying)).order_by("code"))
+    granted = Grant.objects.filter(county=OuterRef("pk"), status=Grant.Status.APPROVED)  # grant instalments (benefits/grants)
+    counties = list(Region.objects.filter(level=Region.Level.COUNTY).filter(Exists(paying) | Exists(granted)).order_by("code"))
     try:
         with transaction.atomic():
             runs = {run.region_id: run for run in PayoutRun.objects.filter(month=month, region__in=counties)}
@@ -394,6 +397,7 @@ def _payout_run_compute(*, run_id: int) -> PayoutRun | None:
     params = {"county": run.region_id, "month": run.month, "cutoff": eighteen_cutoff(run.month)}
     mapping, problems = _resolution_map(run=run, params=params)
     inserted = _insert_payouts(run=run, mapping=mapping, params=params)
+    grant_payouts_insert(run=run)  # education-grant instalments, apart from allowances: benefits/grants/services.py
     attached = Adjustment.objects.filter(county_id=run.region_id, run__isnull=True, month__lte=run.month).update(run=run)
     # A first computation (or one after payout_run_recompute, which detaches them) holds only the
     # adjustments it has just attached.

@@ -171,6 +171,16 @@ def _round(value: Decimal, rounding: str) -> Decimal:
     return value.quantize(ROUNDING[rounding], rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
 
 
+def standard_raised_amount(*, current: Decimal, percent: Decimal | None = None, amount: Decimal | None = None, rounding: str = "yuan") -> Decimal:
+    """The amount a raise gives a standard of `current` yuan: by `percent` (may be negative in a
+    what-if, see benefits/budget) or by a fixed `amount`, rounded by `rounding` (yuan or jiao).
+    The one rule of standard_raise and of the budget projection's what-if raise."""
+    if percent is not None:
+        return _round(current * (Decimal(1) + percent / Decimal(100)), rounding)
+    assert amount is not None
+    return _round(current + amount, rounding)
+
+
 @transaction.atomic
 def standard_raise(
     *,
@@ -215,9 +225,9 @@ def standard_raise(
                 if current is None or current.monthly_amount is None:
                     continue  # nothing of its own here, or it refers to another category and follows it
                 if amount in (None, ""):
-                    new_amount = _round(current.monthly_amount * (Decimal(1) + step / Decimal(100)), rounding)
+                    new_amount = standard_raised_amount(current=current.monthly_amount, percent=step, rounding=rounding)
                 else:
-                    new_amount = _round(current.monthly_amount + step, rounding)
+                    new_amount = standard_raised_amount(current=current.monthly_amount, amount=step, rounding=rounding)
                 created.append(
                     standard_create(
                         by=by,

@@ -304,7 +304,15 @@ def dashboard_api_summary(*, user, region: Region, on: datetime.date) -> dict:
         "open_cases_by_risk": protection_selectors.open_cases_by_risk(region=region),
         "case_reports_overdue": protection_selectors.reports_overdue_count(region=region),
         "computed_at": d.computed_at.isoformat() if d.computed_at else None,
+        # The orphan education grant (benefits/grants): students supported, by study level, money per month.
+        "grants": dashboard_grant_figures(user=user, region=region, on=on),
     }
+
+
+def dashboard_grant_figures(*, user, region: Region, on: datetime.date) -> dict:
+    from benefits.grants.selectors import grant_figures
+
+    return grant_figures(user=user, region=region, on=on)
 
 
 def dashboard_villages_without_director(*, user, region: Region) -> models.QuerySet[Region]:

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from benefits.grants.models import StudyLevel
 from cases.children.categories import PAID_CATEGORIES, Category
 from cases.dashboard import selectors
 from cases.dashboard.figures import parse_date
@@ -364,6 +365,8 @@ def dashboard_page(request):
             for c, n in sorted(t.overdue_applications_by_category.items())
         ],
         "query": f"region={region.code}&date={on.isoformat()}",
+        "grants": (grants := selectors.dashboard_grant_figures(user=request.user, region=region, on=on)),
+        "grant_levels": [(label, grants["by_study_level"].get(code, 0)) for code, label in StudyLevel.choices],
     }
     return render(request, "dashboard/dashboard.html", context)
 

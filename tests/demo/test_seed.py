@@ -99,7 +99,10 @@ def check_region_tree():
 def check_categories():
     present = set(CategoryMembership.objects.values_list("category", flat=True))
     assert present == set(Category.values)
-    paid_children = CategoryMembership.objects.filter(category__in=PAID_CATEGORIES).values_list("child_id", flat=True)
+    # Open paid memberships (the grant students' ended at 18: their records continue past it).
+    paid_children = CategoryMembership.objects.filter(category__in=PAID_CATEGORIES, end_date__isnull=True).values_list(
+        "child_id", flat=True
+    )
     assert len(paid_children) == len(set(paid_children))
     assert Enrollment.objects.filter(status="active").count() == len(paid_children)
     assert not Enrollment.objects.exclude(start_month__day=1).exists()
@@ -143,3 +146,13 @@ def check_due_dates():
     assert not left_behind.filter(next_check_due__isnull=True).exists()
     assert left_behind.filter(check_state="overdue").exists()
     assert left_behind.filter(check_state="ok").exists()
+
+
+def test_it_seeds_grant_students_past_18_one_approved_one_waiting():
+    from benefits.grants.models import Grant
+
+    call_command("seed_demo")
+    grants = {g.child.name: g.status for g in Grant.objects.select_related("child")}
+    assert grants == {"刘雨晴": "approved", "张浩然": "submitted"}
+    call_command("seed_demo")
+    assert Grant.objects.count() == 2

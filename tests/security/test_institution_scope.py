@@ -119,7 +119,7 @@ def test_it_shows_institution_staff_their_own_institution_staff_and_placements_o
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/enrollments/", "/api/applications/", "/api/payout-runs/", "/api/payouts/", "/api/checks/", "/api/regions/"],
+    ["/api/enrollments/", "/api/applications/", "/api/payout-runs/", "/api/payouts/", "/api/checks/", "/api/regions/", "/api/grants/"],
 )
 def test_it_shows_institution_staff_no_money_and_no_region_records(staff_user, placed, regions, url):
     """Nothing of the city: no enrollments, applications or runs; checks only of children in care."""
@@ -141,6 +141,17 @@ def test_it_refuses_institution_staff_a_dashboard_of_any_region(staff_user, regi
     api = _api(staff_user)
     for code in (regions.county.code, regions.other_county.code, regions.city.code):
         assert api.get(f"/api/dashboard/summary/?region={code}").status_code in (403, 404)
+
+
+def test_it_refuses_institution_staff_the_budget_of_any_region(staff_user, regions):
+    api = _api(staff_user)
+    page = Client()
+    page.force_login(staff_user)
+    for code in (regions.county.code, regions.city.code, regions.other_county.code):
+        assert api.get(f"/api/budget/projection/?region={code}").status_code in (403, 404)
+        assert page.get(f"/benefits/budget/?region={code}").status_code in (403, 404)
+        assert page.get(f"/benefits/budget/export/projection.xlsx?region={code}").status_code in (403, 404)
+    assert api.get("/api/budget/projection/").status_code in (403, 404)
 
 
 def test_it_lets_a_carer_of_another_institution_see_none_of_our_children(outsider_staff, placed):
@@ -183,7 +194,7 @@ def test_it_refuses_institution_staff_a_child_registered_in_any_village_and_save
 def test_it_refuses_institution_staff_pages_of_enrollments_applications_and_runs(staff_user, placed):
     page = Client()
     page.force_login(staff_user)
-    for url in ("/benefits/enrollments/", "/cases/applications/"):
+    for url in ("/benefits/enrollments/", "/cases/applications/", "/benefits/grants/"):
         response = page.get(url)
         assert response.status_code in (200, 403, 404)
         body = response.content.decode()

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from cases.children.models import Child
 from tests.factories import UserFactory
 from tests.security.conftest import OTHER_PK
-from tests.security.urlwalk import all_endpoints
+from tests.security.urlwalk import REGION_QUERY, all_endpoints
 from welfare.models import AuditLog, Region, User
 from welfare.roles import Role
 
@@ -58,6 +58,7 @@ def _payload(world, regions) -> dict:
                 "enrollment",
                 "standard",
                 "placement",
+                "grant",
             )
         },
         "region": regions.other_village.code,
@@ -87,6 +88,10 @@ def _payload(world, regions) -> dict:
         "monthly_amount": "100.00",
         "rounding": "yuan",
         "status": "approved",
+        "school_year": "2026-2027",
+        "school": "x",
+        "study_level": "university",
+        "enrolment_proof": "x",
     }
 
 
@@ -231,6 +236,24 @@ def test_it_walks_pages_api_and_admin():
     assert any(t.startswith("/admin/") for t in templates)
     assert any(t.startswith("/cases/") for t in templates)
     assert "/cases/reveal/children/%(child_id)s/" in templates
+    assert "/benefits/grants/%(pk)s/" in templates and "/api/grants/%(pk)s/approve/" in templates
+
+
+def test_the_world_holds_a_grant_and_its_instalment(other_world):
+    from benefits.grants.models import Grant, GrantPayout, GrantStandard
+
+    for model in (Grant, GrantPayout, GrantStandard):
+        assert model in other_world.objects, other_world.skipped.get(model)
+
+
+def test_it_asks_the_region_reports_for_the_other_countys_code_in_the_query(regions, other_world):
+    """The budget (benefits/budget) takes its region in the query string: walked with the other
+    county's, whose projected figures (its standard's marker amount) must never show."""
+    walked = {e.template: e.url(pk=OTHER_PK, region_code=regions.other_county.code) for e in ENDPOINTS if e.template in REGION_QUERY}
+    assert set(walked) == set(REGION_QUERY)
+    assert all(f"region={regions.other_county.code}" in url for url in walked.values())
+    assert all(e.names_a_record for e in ENDPOINTS if e.template in REGION_QUERY)
+    assert other_world.money, "the other county's standard carries the marker amount"
 
 
 def test_it_never_puts_an_identity_number_or_health_detail_in_a_url_pattern():

@@ -20,6 +20,15 @@ PLAIN_PARAMS = {
     "uidb64": "x",
 }
 
+# Endpoints that take the region in the query string rather than in the path (a county, city or
+# province report): walked with the other region's code, so they name a record (404 outside one's
+# scope); with path parameters of their own that are not records.
+REGION_QUERY: dict[str, tuple[str, dict[str, str]]] = {
+    "/api/budget/projection/": ("region=%(region)s&year=2027", {}),
+    "/benefits/budget/": ("region=%(region)s&year=2027", {}),
+    "/benefits/budget/export/%(table)s.xlsx": ("region=%(region)s&year=2027", {"table": "projection"}),
+}
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -38,18 +47,22 @@ class Endpoint:
 
     @property
     def names_a_record(self) -> bool:
-        return any(p not in PLAIN_PARAMS for p in self.params)
+        return self.template in REGION_QUERY or any(p not in PLAIN_PARAMS for p in self.params)
 
     def url(self, *, pk: int, region_code: str) -> str:
         values = {}
+        query, fixed = REGION_QUERY.get(self.template, ("", {}))
         for p in self.params:
-            if p in PLAIN_PARAMS:
+            if p in fixed:
+                values[p] = fixed[p]
+            elif p in PLAIN_PARAMS:
                 values[p] = PLAIN_PARAMS[p]
             elif "code" in p or p == "region":
                 values[p] = region_code
             else:
                 values[p] = str(pk)
-        return self.template % values
+        url = self.template % values
+        return f"{url}?{query % {'region': region_code}}" if query else url
 
     def __str__(self) -> str:
         return self.template

@@ -32,6 +32,7 @@ class World:
     guardian: object = None
     user: object = None
     objects: dict = field(default_factory=dict)  # model -> instance
+    money: list = field(default_factory=list)  # figures of the region's budget (benefits/budget)
     skipped: dict = field(default_factory=dict)  # model -> reason
 
     def secrets(self) -> list[str]:
@@ -45,7 +46,7 @@ class World:
         ]
         if self.guardian.id_number:
             out.append(self.guardian.id_number)
-        return out
+        return out + self.money
 
 
 def _region_for(fld: models.ForeignKey, regions) -> Region:
@@ -69,6 +70,8 @@ def _value_for(fld, world: World, regions, marker: str):
         raise LookupError(f"needs a {target.__name__} first")
     if fld.choices:
         return fld.choices[0][0]
+    if fld.name == "school_year":  # grants (benefits/grants): two consecutive years holding 2024-06-01
+        return "2023-2024"
     if isinstance(fld, models.GenericIPAddressField):
         return "10.9.9.9"
     if isinstance(fld, models.EmailField):
@@ -163,7 +166,23 @@ def build_world(*, regions: dict, pk: int, marker: str, child_name: str, usernam
         pending = still
     for model in world.objects:
         world.skipped.pop(model, None)
+    _budget_marker(world)
     return world
+
+
+# The monthly amount of the world's standard: its enrollment is paid (and projected by the
+# budget, benefits/budget) at this figure, which must never show outside the region.
+MONEY_MARKER = Decimal("8765.43")
+
+
+def _budget_marker(world: World) -> None:
+    from benefits.standards.models import WelfareStandard
+
+    standard = world.objects.get(WelfareStandard)
+    if standard is not None and standard.monthly_amount is not None:
+        WelfareStandard.objects.filter(pk=standard.pk).update(monthly_amount=MONEY_MARKER)
+        standard.monthly_amount = MONEY_MARKER
+        world.money = [str(MONEY_MARKER), f"{MONEY_MARKER:,}"]
 
 
 def other_regions(regions) -> dict:

@@ -287,6 +287,11 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_IMPORTS = ["cases.dashboard.tasks"]
 APPLICATION_TIME_LIMIT_WORKING_DAYS = env.int("APPLICATION_TIME_LIMIT_WORKING_DAYS", default=10)
 ENROLLMENT_START_MONTH_OFFSET = env.int("ENROLLMENT_START_MONTH_OFFSET", default=1)
+# The orphan education grant (benefits/grants): the national amount per school year and how it is
+# paid where no region sets its own standard, and the highest age (on 1 September) it is paid to.
+GRANT_NATIONAL_AMOUNT = env("GRANT_NATIONAL_AMOUNT", default="10000.00")
+GRANT_DEFAULT_FREQUENCY = env("GRANT_DEFAULT_FREQUENCY", default="monthly")
+GRANT_MAX_AGE = env.int("GRANT_MAX_AGE", default=25)
 # Roster import (cases/roster/services.py): larger files are refused whole.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 # A roster file is kept between its trial run and the confirmed import for this long, in the

@@ -1,0 +1,131 @@
+"""Reads of education grants, always scoped to the user's region (as applications: the student
+in scope, or received in scope, or to be decided and paid in scope; institution staff see none).
+Students over 18 stay in the registry: nothing here filters by age."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Count, Q, Sum
+
+from benefits.grants.models import Grant, GrantPayout
+from benefits.grants.resolve import ResolvedGrant, grant_standard_on, grant_standard_resolve
+from welfare.scoping import get_in_scope_or_404, is_institution_user
+
+__all__ = [
+    "ResolvedGrant",
+    "grant_figures",
+    "grant_get",
+    "grant_list",
+    "grant_payouts_of",
+    "grant_standard_on",
+    "grant_standard_resolve",
+    "grants_active_in",
+]
+
+
+def grant_list(*, user) -> models.QuerySet[Grant]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active or is_institution_user(user):
+        return Grant.objects.none()
+    path = user.scope_path
+    if path is None:
+        return Grant.objects.none()
+    if path == "":
+        return Grant.objects.all()
+    return Grant.objects.filter(
+        Q(child__region__path__startswith=path) | Q(received_region__path__startswith=path) | Q(county__path__startswith=path)
+    )
+
+
+def grant_search(*, user, status: str = "", school_year: str = "") -> models.QuerySet[Grant]:
+    qs = grant_list(user=user).select_related("child", "county", "received_region")
+    if status:
+        qs = qs.filter(status=status)
+    if school_year:
+        qs = qs.filter(school_year=school_year)
+    return qs.order_by("-submitted_on", "-id")
+
+
+def grant_get(*, user, grant_id) -> Grant:
+    return get_in_scope_or_404(
+        grant_list(user=user).select_related("child", "child__household_region", "county", "received_region", "standard"), id=grant_id
+    )
+
+
+def grant_payouts_of(*, grant: Grant) -> models.QuerySet[GrantPayout]:
+    """A grant's instalments paid (the grant already read through grant_get)."""
+    return GrantPayout.objects.filter(grant=grant).select_related("run").order_by("instalment")
+
+
+def grants_active_in(*, region, month: datetime.date) -> models.QuerySet[Grant]:
+    """Approved (or ended, up to their end month) grants paid by counties in a region's subtree
+    whose school year contains the month (for the budget projection: not user-scoped, the caller
+    scopes the region)."""
+    first_year = month.year if month.month >= 9 else month.year - 1
+    return Grant.objects.filter(
+        county__path__startswith=region.path,
+        status__in=[Grant.Status.APPROVED, Grant.Status.ENDED],
+        school_year=f"{first_year}-{first_year + 1}",
+    ).filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+
+
+def grant_figures(*, user, region, on: datetime.date) -> dict:
+    """The dashboard's figures (the region already checked in scope by the dashboard): students
+    supported (approved grants of the school year containing `on`) by study level, and grant money
+    paid per month (approved or exported runs of the last 12 months, by the run's month)."""
+    first_year = on.year if on.month >= 9 else on.year - 1
+    grants = grant_list(user=user).filter(
+        county__path__startswith=region.path, status=Grant.Status.APPROVED, school_year=f"{first_year}-{first_year + 1}"
+    )
+    by_level = dict(grants.values_list("study_level").annotate(n=Count("id")).order_by())
+    start = datetime.date(on.year - 1, on.month, 1)
+    money = (
+        GrantPayout.objects.filter(
+            run__region__path__startswith=region.path, run__month__gte=start, run__month__lte=on, run__status__in=["approved", "exported"]
+        )
+        .values("run__month")
+        .annotate(n=Count("id"), s=Sum("amount"))
+        .order_by("run__month")
+    )
+    return {
+        "students": sum(by_level.values()),
+        "by_study_level": by_level,
+        "by_month": [{"month": r["run__month"].strftime("%Y-%m"), "count": r["n"], "amount": str(r["s"])} for r in money],
+    }
+
+
+def grant_export_rows(*, run, ident):
+    """The bank file's grant lines of a run (benefits/payouts/selectors.py payout_export_rows): one
+    per instalment, kind "education grant", paid into the student's own account. `ident` masks or
+    shows the identity number as the export was asked."""
+    from django.utils.translation import gettext as _
+
+    lines = (
+        GrantPayout.objects.filter(run=run)
+        .order_by("child_id", "instalment")
+        .values_list(
+            "child__name", "child__id_number", "school_year", "instalment", "month", "amount",
+            "grant__bank_account_holder", "grant__bank_account",
+        )
+    )
+    for name, number, school_year, instalment, month, amount, holder, account in lines.iterator(chunk_size=5000):
+        yield {
+            "child": name, "id_number": ident(number),
+            "category": _("%(year)s, instalment %(n)s") % {"year": school_year, "n": instalment},
+            "kind": _("Education grant"), "month": month.strftime("%Y-%m"), "amount": amount, "holder": holder, "account": account,
+        }
+
+
+def grant_standard_list(*, user) -> models.QuerySet:
+    """Grant standards of the user's area and of the regions above it (which apply to it)."""
+    from benefits.grants.models import GrantStandard
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active or is_institution_user(user):
+        return GrantStandard.objects.none()
+    path = user.scope_path
+    qs = GrantStandard.objects.select_related("region")
+    if path is None:
+        return qs.none()
+    if path == "":
+        return qs
+    ancestors = [c for c in path.split("/") if c]
+    return qs.filter(Q(region__path__startswith=path) | Q(region__code__in=ancestors))
