@@ -19,6 +19,9 @@ API_MODULES = [
     "benefits.enrollments.api",
     "benefits.payouts.api",
     "institutions.api",
+    "institutions.staffing.api",
+    "institutions.placements.api",
+    "institutions.inspections.api",
 ]
 
 router = DefaultRouter()

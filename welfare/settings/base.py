@@ -251,6 +251,11 @@ SPECTACULAR_SETTINGS = {
         "CaseworkReviewStatusEnum": "cases.protection.models.ReviewStatus",
         "PlanMeasureStatusEnum": "cases.protection.models.PlanMeasure.Status",
         "ReferralStatusEnum": "cases.protection.models.Referral.Status",
+        # Institutions at work: a care record's domain beside a plan measure's; a finding's
+        # severity is the same low/medium/high set as a risk level.
+        "CareDomainEnum": "institutions.placements.models.CareRecord.Domain",
+        "PlanMeasureDomainEnum": "cases.protection.models.PlanMeasure.Domain",
+        "RiskLevelEnum": "cases.checks.models.Check.RiskLevel",
     },
     # The schema and its docs page are for signed-in users only, like every other /api/ URL.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
