@@ -284,6 +284,8 @@ CELERY_BEAT_SCHEDULE = {
     "roster-uploads-delete-expired": {"task": "cases.roster_uploads_delete_expired", "schedule": crontab(minute=20)},
     # Protection casework: overdue follow-ups, measures, reassessments and reports (cases/protection).
     "casework-flag-overdue": {"task": "cases.casework_flag_overdue", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=45)},
+    # Institutions: inspection findings past their rectification deadline (institutions/inspections).
+    "findings-flag-past-deadline": {"task": "institutions.findings_flag_past_deadline", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=50)},
 }
 # Task modules that autodiscovery (which looks for `tasks.py`) does not find.
 CELERY_IMPORTS = ["cases.dashboard.tasks"]
