@@ -491,12 +491,115 @@ def _seed_staff(
         Inspection.objects.filter(institution__in=[home, centre, other]).values_list("institution_id", "inspected_on")
     )
     new_inspections = [
-        Inspection(institution=i, inspected_on=d, unannounced=u, findings=f)
+        Inspection(institution=i, inspected_on=d, unannounced=u, summary=f)
         for i, d, u, f in inspections
         if (i.pk, d) not in have
     ]
     Inspection.objects.bulk_create(new_inspections)
     result.add("inspections", len(new_inspections))
+
+
+def _seed_institution_work(
+    regions: dict[str, Region], institutions: dict[str, Institution], users: dict[str, User], result: DemoResult
+) -> None:
+    """Issue 16, institutions at work: what the demo institution user (a carer of the welfare home)
+    and the county and city officials see on the institution pages. The home's children get care
+    records (养治康教安); the city's unannounced inspection of the home left one finding rectified, one open and one
+    past its deadline; the county's inspection of the rescue centre one open finding; the home
+    held a safety meeting each quarter (the centre none this quarter: flagged); the home's staff
+    attended trainings. Each part is created once (matched on what it is about)."""
+    from institutions.models import CareRecord, Finding, SafetyMeeting
+
+    today = timezone.localdate()
+    home, centre = institutions[WELFARE_HOME], institutions[RESCUE_CENTRE]
+    carer, county, city = users["institution_staff"], users["county_official"], users["city_official"]
+
+    # Care records of the first children in the home's care.
+    if not CareRecord.objects.filter(institution=home).exists():
+        entries = [
+            (CareRecord.Domain.DAILY_LIFE, 2, "按时进餐，午睡良好，情绪稳定。"),
+            (CareRecord.Domain.HEALTH, 9, "例行体检：身高体重正常，接种记录已核对。"),
+            (CareRecord.Domain.EDUCATION, 16, "参加院内早教课程，能认读简单汉字。"),
+            (CareRecord.Domain.REHABILITATION, 23, "康复训练：精细动作练习 30 分钟。"),
+            (CareRecord.Domain.SAFETY, 30, "夜间巡查无异常。"),
+        ]
+        placements = list(Placement.objects.filter(institution=home, left_on__isnull=True).order_by("id")[:6])
+        records = [
+            CareRecord(
+                child_id=p.child_id, institution=home, placement=p, recorded_on=today - datetime.timedelta(days=days + i),
+                domain=domain, text=text, recorded_by=carer,
+            )  # fmt: skip
+            for i, p in enumerate(placements)
+            for domain, days, text in entries
+        ]
+        CareRecord.objects.bulk_create(records)
+        result.add("care records", len(records))
+
+    # Inspections with findings: the city's unannounced one of the home, the county's of the centre.
+    if not Finding.objects.filter(inspection__institution=home).exists():
+        inspection = Inspection.objects.create(
+            institution=home, inspected_on=today - datetime.timedelta(days=40), unannounced=True,
+            inspectors="王建国、李秀英", level=Inspection.Level.CITY, inspected_by=city,
+            summary="四不两直暗访：查看消防、食品安全、儿童健康档案和夜间值班。",
+        )  # fmt: skip
+        Finding.objects.bulk_create(
+            [
+                Finding(
+                    inspection=inspection, text="二楼消防通道堆放杂物。", severity=Finding.Severity.HIGH,
+                    fix_by=today - datetime.timedelta(days=10),
+                ),
+                Finding(
+                    inspection=inspection, text="部分儿童健康档案未及时更新。", severity=Finding.Severity.MEDIUM,
+                    fix_by=today + datetime.timedelta(days=20),
+                ),
+                Finding(
+                    inspection=inspection, text="食堂留样记录不全。", severity=Finding.Severity.LOW,
+                    fix_by=today - datetime.timedelta(days=20), fixed_on=today - datetime.timedelta(days=25),
+                    fix_note="已补全留样登记，指定专人负责。", fixed_by=carer,
+                ),
+            ]
+        )  # fmt: skip
+        result.add("findings", 3)
+    if not Finding.objects.filter(inspection__institution=centre).exists():
+        inspection = Inspection.objects.create(
+            institution=centre, inspected_on=today - datetime.timedelta(days=12), unannounced=True,
+            inspectors="赵志强、孙丽", level=Inspection.Level.COUNTY, inspected_by=county,
+            summary="四不两直：查看值班、接收登记和返乡护送记录。",
+        )  # fmt: skip
+        Finding.objects.create(
+            inspection=inspection, text="受助未成年人接收登记缺少公安移送单编号。", severity=Finding.Severity.MEDIUM,
+            fix_by=today + datetime.timedelta(days=18),
+        )  # fmt: skip
+        result.add("findings", 1)
+
+    # Quarterly safety meetings: the home in each of the last four quarters (this one included
+    # once it is a fortnight old), the centre in the earlier quarters only.
+    quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    starts = [add_months(quarter_start, -3 * n) for n in range(4)]
+    wanted = [(home, s + datetime.timedelta(days=14)) for s in starts if s + datetime.timedelta(days=14) <= today]
+    wanted += [(centre, s + datetime.timedelta(days=20)) for s in starts[1:]]
+    have = set(SafetyMeeting.objects.filter(institution__in=[home, centre]).values_list("institution_id", "held_on"))
+    meetings = [
+        SafetyMeeting(
+            institution=i, held_on=d, attendees="院长、护理员、社工、安全员", topics="消防演练；食品安全；儿童防走失；夜间值班。",
+            recorded_by=carer if i == home else None,
+        )  # fmt: skip
+        for i, d in wanted
+        if (i.pk, d) not in have
+    ]
+    SafetyMeeting.objects.bulk_create(meetings)
+    result.add("safety meetings", len(meetings))
+
+    # Trainings of the home's staff this year.
+    staff = list(Staff.objects.filter(institution=home, left_on__isnull=True).order_by("id"))
+    if staff and not Training.objects.filter(staff__in=staff, held_on__year=today.year).exists():
+        held = today.replace(month=1, day=1) + datetime.timedelta(days=60)
+        held = min(held, today)
+        trainings = [
+            Training(staff=s, title="儿童福利机构安全管理培训", held_on=held, hours=Decimal("6.0")) for s in staff[:-1]
+        ]
+        Training.objects.bulk_create(trainings)
+        result.add("trainings", len(trainings))
 
 
 @dataclass
@@ -699,7 +802,10 @@ def _seed_children(
             )  # fmt: skip
         if plan.primary == Category.ORPHAN_INSTITUTION:
             placements.append(
-                Placement(child=child, institution=home, placed_on=child.registered_on, reason="孤儿集中养育")
+                Placement(
+                    child=child, institution=home, placed_on=child.registered_on, reason="孤儿集中养育",
+                    admission_reason=Placement.AdmissionReason.ORPHAN,
+                )  # fmt: skip
             )
         if plan.primary == Category.STREET_MINOR and plan.county.code == COUNTY[0]:
             returned = rng.random() < 0.6
@@ -709,6 +815,8 @@ def _seed_children(
                     child=child, institution=centre, placed_on=placed,
                     left_on=placed + datetime.timedelta(days=rng.randint(5, 40)) if returned else None,
                     reason="救助保护" + ("，已护送返乡" if returned else ""),
+                    admission_reason=Placement.AdmissionReason.RESCUE,
+                    discharge_reason=Placement.DischargeReason.FAMILY_RETURN if returned else "",
                 )
             )  # fmt: skip
         state = _director_check_state(plan, director_counter)
@@ -933,6 +1041,7 @@ def demo_seed() -> DemoResult:
     _seed_staff(regions, institutions, users, result)
     _seed_children(regions, institutions, users, result)
     _seed_grants(regions, users, result)
+    _seed_institution_work(regions, institutions, users, result)
     _recompute_check_due_dates()
     _seed_standards_raise(regions, result)
     _seed_payout_runs(regions, users, result)

@@ -147,7 +147,7 @@ class InspectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     change_permission = county_or_admin
     list_display = ("institution", "inspected_on", "unannounced", "findings_excerpt")
     list_filter = ("unannounced", "institution__kind")
-    search_fields = ("institution__name", "findings")
+    search_fields = ("institution__name", "summary")
     list_select_related = ("institution",)
     autocomplete_fields = ("institution",)
     date_hierarchy = "inspected_on"
@@ -155,5 +155,5 @@ class InspectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("findings"))
     def findings_excerpt(self, obj) -> str:
-        text = obj.findings or ""
+        text = obj.summary or ""
         return text[:60] + ("…" if len(text) > 60 else "")

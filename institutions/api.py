@@ -1,16 +1,21 @@
-"""API resources of the institutions app: institutions, staff, placements (read-only, scoped to
-the caller's region; registered by welfare/api_urls.py)."""
+"""API of institutions (`institutions`: read scoped to the caller; POST by a county official,
+PATCH by the institution's staff and the county), registered by welfare/api_urls.py. Staff and
+trainings: institutions/staffing/api.py; placements and care records:
+institutions/placements/api.py; inspections and safety meetings: institutions/inspections/api.py."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from institutions.models import Institution, Placement, Staff
-from institutions.selectors import in_region_subtree, institution_list, placement_list, staff_list
-from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, export_format, export_schema
+from institutions import services
+from institutions.models import Institution
+from institutions.selectors import in_region_subtree, institution_list
+from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
+from welfare.api_fields import ERRORS, PhoneField
 from welfare.exports import export_rows
 from welfare.scoping import get_in_scope_or_404
 
@@ -34,6 +39,16 @@ class InstitutionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InstitutionWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=Institution.Kind.choices)
+    region = RegionCodeField()
+    capacity = serializers.IntegerField(min_value=0, max_value=100000, required=False, default=0)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    phone = PhoneField(required=False, allow_blank=True, default="")
+    is_rehabilitation_centre = serializers.BooleanField(required=False, default=False)
+
+
 class InstitutionFilter(filters.FilterSet):
     region = filters.CharFilter(method="filter_region", label=gettext_lazy("region code (subtree)"))
     kind = filters.ChoiceFilter(choices=Institution.Kind.choices)
@@ -47,14 +62,35 @@ class InstitutionFilter(filters.FilterSet):
         return in_region_subtree(queryset, "region", value)
 
 
-class InstitutionViewSet(ScopedReadOnlyViewSet):
+@extend_schema_view(
+    create=extend_schema(request=InstitutionWriteSerializer, responses={201: InstitutionSerializer, **ERRORS}),
+    partial_update=extend_schema(request=InstitutionWriteSerializer, responses={200: InstitutionSerializer, **ERRORS}),
+)
+class InstitutionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     """Welfare institutions, rescue centres, workstations, children's homes, social-work stations."""
 
     serializer_class = InstitutionSerializer
     filterset_class = InstitutionFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return institution_list(user=self.request.user).select_related("region").order_by("id")
+
+    def create(self, request, *args, **kwargs):
+        data = InstitutionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        institution = services.institution_create(by=request.user, **data.validated_data)
+        return Response(self.get_serializer(institution).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        institution = self.get_object()
+        data = InstitutionWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        institution = services.institution_update(by=request.user, institution=institution, **data.validated_data)
+        return Response(self.get_serializer(institution).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
 
     @export_schema(summary="Institutions as xlsx or csv (logged)")
     @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
@@ -80,124 +116,7 @@ class InstitutionViewSet(ScopedReadOnlyViewSet):
         )
 
 
-# --- staff ----------------------------------------------------------------------------------------
-
-
-class StaffSerializer(serializers.ModelSerializer):
-    region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    trainings = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Staff
-        fields = ["id", "name", "position", "region", "institution", "phone", "appointed_on", "left_on", "trainings"]
-        read_only_fields = fields
-
-    def get_trainings(self, obj: Staff) -> int:
-        return len(obj.trainings.all())
-
-
-class StaffFilter(filters.FilterSet):
-    region = filters.CharFilter(method="filter_region", label=gettext_lazy("region code (subtree)"))
-    position = filters.ChoiceFilter(choices=Staff.Position.choices)
-    institution = filters.NumberFilter(field_name="institution_id")
-    active = filters.BooleanFilter(field_name="left_on", lookup_expr="isnull", label=gettext_lazy("still in post"))
-
-    class Meta:
-        model = Staff
-        fields = ["region", "position", "institution", "active"]
-
-    def filter_region(self, queryset, name, value):
-        return in_region_subtree(queryset, "region", value)
-
-
-class StaffViewSet(ScopedReadOnlyViewSet):
-    """Child directors, supervisors, institution staff and officials, with their training count."""
-
-    serializer_class = StaffSerializer
-    filterset_class = StaffFilter
-
-    def get_queryset(self):
-        return staff_list(user=self.request.user).select_related("region").prefetch_related("trainings").order_by("id")
-
-    @export_schema(summary="Staff as xlsx or csv (logged)")
-    @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
-    def export(self, request, *args, **kwargs):
-        columns = [
-            (_("ID"), lambda s: s.id),
-            (_("Name"), lambda s: s.name),
-            (_("Position"), lambda s: s.get_position_display()),
-            (_("Region code"), lambda s: s.region.code),
-            (_("Region"), lambda s: s.region.name),
-            (_("Phone"), lambda s: s.phone),
-            (_("Appointed on"), lambda s: s.appointed_on.isoformat() if s.appointed_on else ""),
-            (_("Left on"), lambda s: s.left_on.isoformat() if s.left_on else ""),
-            (_("Trainings"), lambda s: len(s.trainings.all())),
-        ]
-        return export_rows(
-            user=request.user,
-            request=request,
-            rows=self.filter_queryset(self.get_queryset()),
-            columns=columns,
-            filename="staff",
-            fmt=export_format(request),
-            action="staff.exported",
-        )
-
-
-# --- placements -----------------------------------------------------------------------------------
-
-
-class PlacementSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Placement
-        fields = ["id", "child", "institution", "placed_on", "left_on", "reason"]
-        read_only_fields = fields
-
-
-class PlacementFilter(filters.FilterSet):
-    child = filters.NumberFilter(field_name="child_id")
-    institution = filters.NumberFilter(field_name="institution_id")
-    current = filters.BooleanFilter(field_name="left_on", lookup_expr="isnull", label=gettext_lazy("still placed"))
-
-    class Meta:
-        model = Placement
-        fields = ["child", "institution", "current"]
-
-
-@extend_schema(summary="Placements of children in institutions")
-class PlacementViewSet(ScopedReadOnlyViewSet):
-    serializer_class = PlacementSerializer
-    filterset_class = PlacementFilter
-
-    def get_queryset(self):
-        return placement_list(user=self.request.user).order_by("id")
-
-    @export_schema(summary="Placements as xlsx or csv (logged)")
-    @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
-    def export(self, request, *args, **kwargs):
-        columns = [
-            (_("ID"), lambda p: p.id),
-            (_("Child ID"), lambda p: p.child_id),
-            (_("Child"), lambda p: p.child.name),
-            (_("Institution"), lambda p: p.institution.name),
-            (_("Placed on"), lambda p: p.placed_on.isoformat()),
-            (_("Left on"), lambda p: p.left_on.isoformat() if p.left_on else ""),
-            (_("Reason"), lambda p: p.reason),
-        ]
-        return export_rows(
-            user=request.user,
-            request=request,
-            rows=self.filter_queryset(self.get_queryset()).select_related("child", "institution"),
-            columns=columns,
-            filename="placements",
-            fmt=export_format(request),
-            action="placements.exported",
-        )
-
-
 routes = [
     ("institutions", InstitutionViewSet, "institution"),
-    ("staff", StaffViewSet, "staff"),
-    ("placements", PlacementViewSet, "placement"),
 ]
 urlpatterns: list = []

@@ -14,3 +14,8 @@ class InstitutionsConfig(AppConfig):
 
         register()
         register_choice_selector(Institution, institution_list)
+        # The home page's institution tiles (institutions/pages.py).
+        from institutions.pages import home_counts
+        from welfare.views import register_home_counts
+
+        register_home_counts(home_counts)

@@ -3,7 +3,8 @@
 
 Their scope is the institution: the children placed there (open placements; placements closed
 less than `INSTITUTION_READ_AFTER_DISCHARGE_DAYS` ago, read-only), those children's guardians,
-memberships and checks, and the institution's own staff, placements, trainings and inspections.
+memberships and checks, and the institution's own staff, placements, trainings, inspections and
+their findings, care records and safety meetings.
 Protection casework: the referrals made to the institution and the cases it accepted (read).
 Nothing else: no enrollment, application, payout, standard, or region record beyond their
 institution's own node.
@@ -61,6 +62,14 @@ def register() -> None:
     # read, never written by the institution itself.
     register_institution_scope(Region, _read_only(lambda iid: Q(institutions__id=iid)))
     register_institution_scope(Inspection, _read_only(lambda iid: Q(institution_id=iid)))
+    # Institutions at work: its care records and safety meetings (written through the services,
+    # which ask institutions.access), the findings of its inspections (read; it rectifies them
+    # through institutions.inspections.services.finding_rectify).
+    from institutions.models import CareRecord, Finding, SafetyMeeting
+
+    register_institution_scope(CareRecord, lambda iid, *, write: Q(institution_id=iid))
+    register_institution_scope(SafetyMeeting, lambda iid, *, write: Q(institution_id=iid))
+    register_institution_scope(Finding, _read_only(lambda iid: Q(inspection__institution_id=iid)))
     # Protection casework: the referrals to the institution, and the cases it accepted.
     from cases.protection.models import Case, Referral
 

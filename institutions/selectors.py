@@ -1,9 +1,13 @@
-"""Scoped reads of the institutions app (the scoping of welfare/scoping.py, one place): a region
-subtree for officials, the institution itself for its staff."""
+"""Scoped reads of institutions (the scoping of welfare/scoping.py, one place): a region subtree
+for officials, the institution itself for its staff. The reads of staff, placements and
+inspections live in their sub-domains and are named here too, for the callers of old."""
 
 from django.db.models import Count, Q, QuerySet
 
-from institutions.models import Inspection, Institution, Placement, Staff, Training
+from institutions.inspections.selectors import inspection_list
+from institutions.models import Institution
+from institutions.placements.selectors import placement_list
+from institutions.staffing.selectors import staff_list, training_list
 from welfare.models import Region
 from welfare.roles import Role
 from welfare.scoping import scope_queryset
@@ -53,20 +57,15 @@ def institution_overview(*, user, region_code: str = "", kind: str = "") -> Quer
     return with_care_counts(qs).select_related("region").order_by("region__path", "kind", "name", "id")
 
 
-def staff_list(*, user) -> QuerySet[Staff]:
-    return scope_queryset(Staff.objects.all(), user, region_field="region")
-
-
-def placement_list(*, user) -> QuerySet[Placement]:
-    """Placements in an institution in scope or of a child living in scope."""
-    by_institution = scope_queryset(Placement.objects.all(), user, region_field="institution__region")
-    by_child = scope_queryset(Placement.objects.all(), user, region_field="child__region")
-    return by_institution | by_child
-
-
-def inspection_list(*, user) -> QuerySet[Inspection]:
-    return scope_queryset(Inspection.objects.all(), user, region_field="institution__region")
-
-
-def training_list(*, user) -> QuerySet[Training]:
-    return scope_queryset(Training.objects.all(), user, region_field="staff__region")
+__all__ = [
+    "INSTITUTION_PAGE_ROLES",
+    "in_region_subtree",
+    "inspection_list",
+    "institution_list",
+    "institution_overview",
+    "institution_page_allowed",
+    "placement_list",
+    "staff_list",
+    "training_list",
+    "with_care_counts",
+]

@@ -21,6 +21,9 @@ API_MODULES = [
     "benefits.grants.api",
     "benefits.budget.api",
     "institutions.api",
+    "institutions.staffing.api",
+    "institutions.placements.api",
+    "institutions.inspections.api",
 ]
 
 router = DefaultRouter()

@@ -65,6 +65,7 @@ def application_submit(
     child_id_number: str | None = None,
     reason: str = "",
     submitted_on: datetime.date | None = None,
+    admission: bool = False,
 ) -> Application:
     """File an application. The child is one in the filer's scope, or (cross-region filing) any
     recorded child named by the full identity number.
@@ -72,12 +73,17 @@ def application_submit(
     About a child outside the filer's area the answer names the deciding county and nothing
     else: the application is filed whether or not the child already receives an allowance (the
     county, which pays it, sees that and decides), so the answer never tells a stranger whether
-    a child is supported (docs/SECURITY.md, "Lookups by identity number")."""
-    require(by, Action.APPLY)
+    a child is supported (docs/SECURITY.md, "Lookups by identity number").
+
+    `admission`: an institution admitting an orphan files for `orphan_institution` at the
+    township of the child's village (the caller, institutions.placements.services.placement_admit,
+    has checked who may admit; the child is then in the institution's care and scope)."""
+    if not admission:
+        require(by, Action.APPLY)
     if category not in PAID_CATEGORIES:
         raise _fail("category", _("Applications are for the paid categories."))
     township = _receiving_township(received_region)
-    if not _may_receive_at(by, township):
+    if not admission and not _may_receive_at(by, township):
         raise _fail("received_region", _("You can only file at your own township."))
     if child is not None:
         # A child named by id must be one the filer may see; anyone else is named by number.

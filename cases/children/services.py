@@ -135,17 +135,22 @@ def child_register(
     confirm_duplicate: bool = False,
     screening: bool = False,
     history: CaseloadHistory | None = None,
+    admission: bool = False,
 ) -> Child:
     """Record a new child. The identity number is validated and unique nationally; sex and
     birth date come from it when not typed and must agree with it when typed. Without a number,
     a child recorded with the same name, birth date and village is a possible duplicate:
     refused (PossibleDuplicateError) unless `confirm_duplicate`. `screening`: a county official
     screening a report in registers the child the report is about (the caller,
-    cases.protection.services.report_screen_in, has checked that they screen it)."""
-    if not screening:
+    cases.protection.services.report_screen_in, has checked that they screen it). `admission`:
+    an institution admitting a child it found registers them in a village beneath the institution
+    (the caller, institutions.placements.services.placement_admit, has checked who may admit
+    there and where the village lies)."""
+    if not (screening or admission):
         require(by, Action.CREATE)
     _require_village(region)
-    require_in_scope(by, region)
+    if not admission:
+        require_in_scope(by, region)
     try:
         name = _person_name(name, blank=_("Enter the child's name."))
     except ApplicationError as exc:

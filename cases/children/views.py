@@ -308,11 +308,33 @@ def _history(child: Child, limit: int = 20) -> list[dict]:
     return rows
 
 
+def _care_context(user, child: Child) -> dict:
+    """The child's placements in institutions visible to the user and, when there are any, the
+    care records kept there as a timeline (newest first), with the link to add one."""
+    from institutions.access import may_write_institution
+    from institutions.placements.selectors import care_records_of_child
+    from institutions.selectors import placement_list
+
+    placements = list(
+        placement_list(user=user).filter(child=child).select_related("institution").order_by("-placed_on", "-id")
+    )
+    if not placements:
+        return {"placements": []}
+    current = next((p for p in placements if p.left_on is None), None)
+    may_add = current is not None and may_write_institution(user, current.institution)
+    return {
+        "placements": placements,
+        "care_records": list(care_records_of_child(user=user, child_id=child.id).select_related("institution", "recorded_by")[:50]),
+        "care_url": reverse("institutions:care_record", args=[current.id]) if may_add and current else None,
+    }
+
+
 @login_required
 def child_detail_page(request, child_id: int):
     user = request.user
     child = child_get(user=user, child_id=child_id)
     context = {
+        **_care_context(user, child),
         "child": child,
         "guardians": child.guardians.order_by("id"),
         "memberships": child.memberships.order_by("-start_date", "category"),

@@ -308,6 +308,28 @@ def _casework_context(dash: selectors.Dashboard) -> dict | None:
     }
 
 
+def _institutions_at_work(request, region, on) -> dict:
+    """The institution figures of a county, city or province dashboard (issue 16: children in
+    care, admissions and discharges per month, inspections this year, findings past their
+    deadline, safety-meeting and training coverage) and the links to the institution pages."""
+    from institutions.figures import region_institution_figures
+    from welfare.models import Region
+
+    if region.level not in (Region.Level.COUNTY, Region.Level.CITY, Region.Level.PROVINCE):
+        return {"inst": None}
+    inst = region_institution_figures(user=request.user, region_code=region.code, today=on)
+    meetings, training = inst["safety_meetings"][-1], inst["training"]
+    allowed = institution_page_allowed(request.user)
+    return {
+        "inst": inst,
+        "inst_meetings_missing": meetings["institutions"] - meetings["covered"],
+        "inst_meetings_share": _pct(meetings["covered"], meetings["institutions"]),
+        "inst_meetings": meetings,
+        "inst_training_share": _pct(training["trained"], training["staff_in_post"]),
+        "findings_overdue_link": selectors.list_link("institutions:findings_overdue", region=region.code) if allowed else None,
+    }
+
+
 @login_required
 def dashboard_page(request):
     try:
@@ -356,6 +378,7 @@ def dashboard_page(request):
             else None
         ),
         "standards_link": selectors.list_link("benefits:standard_list", region=region.code),
+        **_institutions_at_work(request, region, on),
         "overdue_apps_by_category": [
             {
                 "label": str(labels[c]),

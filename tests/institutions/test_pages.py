@@ -109,10 +109,18 @@ def test_it_pages_the_list_in_a_constant_number_of_queries(county_official, regi
     assert second.count('<span class="title">') == 6
 
 
-def test_it_links_the_home_tile_of_institution_staff_to_the_page(regions, homes):
+def test_it_links_the_home_tile_of_institution_staff_to_their_institution(regions, homes):
     carer = UserFactory(username="carer", role=Role.INSTITUTION_STAFF, region=None, institution=homes.home)
     html = _signed_in(carer).get("/").content.decode()
-    assert f'href="{reverse("institutions:institution_list")}" data-key="institutions"' in html
+    assert f'href="{reverse("institutions:mine")}" data-key="my_institution"' in html
+    assert '<span class="count">1</span>我的机构' in html  # the children in care
+
+
+def test_it_links_the_home_tiles_of_county_and_city_officials_to_the_institutions(county_official, city_official, homes):
+    for user in (county_official, city_official):
+        html = _signed_in(user).get("/").content.decode()
+        assert f'href="{reverse("institutions:institution_list")}" data-key="institutions"' in html
+        assert f'href="{reverse("institutions:findings_overdue")}" data-key="findings_overdue"' in html
 
 
 def test_it_links_the_dashboard_institution_counts_to_the_page_for_those_who_may_open_it(

@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
         "CaseworkReviewStatusEnum": "cases.protection.models.ReviewStatus",
         "PlanMeasureStatusEnum": "cases.protection.models.PlanMeasure.Status",
         "ReferralStatusEnum": "cases.protection.models.Referral.Status",
+        # Institutions at work: a care record's domain beside a plan measure's; a finding's
+        # severity is the same low/medium/high set as a risk level.
+        "CareDomainEnum": "institutions.placements.models.CareRecord.Domain",
+        "PlanMeasureDomainEnum": "cases.protection.models.PlanMeasure.Domain",
+        "RiskLevelEnum": "cases.checks.models.Check.RiskLevel",
     },
     # The schema and its docs page are for signed-in users only, like every other /api/ URL.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -282,6 +287,8 @@ CELERY_BEAT_SCHEDULE = {
     "roster-uploads-delete-expired": {"task": "cases.roster_uploads_delete_expired", "schedule": crontab(minute=20)},
     # Protection casework: overdue follow-ups, measures, reassessments and reports (cases/protection).
     "casework-flag-overdue": {"task": "cases.casework_flag_overdue", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=45)},
+    # Institutions: inspection findings past their rectification deadline (institutions/inspections).
+    "findings-flag-past-deadline": {"task": "institutions.findings_flag_past_deadline", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=50)},
 }
 # Task modules that autodiscovery (which looks for `tasks.py`) does not find.
 CELERY_IMPORTS = ["cases.dashboard.tasks"]

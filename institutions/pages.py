@@ -1,0 +1,76 @@
+"""What the pages of the institutions app share (institutions/views.py and the sub-packages'
+views): who may open them, the one-time form token (a double submit creates one record), and
+running a service so that its refusal lands on the form that sent the input."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+
+from institutions.selectors import institution_list, institution_page_allowed
+from welfare.errors import ApplicationError
+from welfare.forms import form_add_service_errors
+from welfare.scoping import get_in_scope_or_404
+
+TOKEN_FIELD = "form_token"  # noqa: S105 - the name of a form field, not a secret
+
+
+def require_page(user) -> None:
+    """The institution pages are for county, city and province officials, institution staff
+    and administrators (institutions.selectors.INSTITUTION_PAGE_ROLES): 403 for anyone else."""
+    if not institution_page_allowed(user):
+        raise PermissionDenied
+
+
+def institution_for_page(request, institution_id: int):
+    """The institution in the user's scope (404 outside it), for a page of the app."""
+    require_page(request.user)
+    return get_in_scope_or_404(institution_list(user=request.user).select_related("region"), id=institution_id)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_from(request) -> str:
+    """The form's one-time token as posted (a new one when missing: that submit cannot repeat)."""
+    return (request.POST.get(TOKEN_FIELD, "") or "")[:64] or new_token()
+
+
+def run_once(request, *, form: forms.Form, kind: str, create: Callable[[], object], also=()) -> bool:
+    """Run `create()` (a service call returning the saved record) once per form token. A second
+    submit of the same form creates nothing and counts as done. A service's refusal goes beside
+    the form's fields (welfare.forms.form_add_service_errors); then nothing is changed and the
+    answer is False."""
+    from cases.children.services import form_submission_once
+
+    try:
+        form_submission_once(by=request.user, token=token_from(request), kind=kind, create=create)
+    except ApplicationError as exc:
+        form_add_service_errors(form, exc, also=also)
+        return False
+    return True
+
+
+
+def home_counts(*, user) -> dict[str, int]:
+    """The figures of the home page's institution tiles (welfare.views.register_home_counts):
+    the children in one's institution's care, and the findings past their deadline in one's
+    scope (institution staff: their institution's; county and city officials: their area's)."""
+    from institutions.inspections.selectors import findings_past_deadline
+    from institutions.selectors import placement_list
+    from welfare.roles import Role
+    from welfare.scoping import is_institution_user
+
+    counts: dict[str, int] = {}
+    if is_institution_user(user) and user.institution_id:
+        counts["my_institution"] = (
+            placement_list(user=user).filter(institution_id=user.institution_id, left_on__isnull=True).count()
+        )
+        counts["findings_overdue"] = findings_past_deadline(user=user).count()
+    elif getattr(user, "role", None) in (Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL):
+        counts["findings_overdue"] = findings_past_deadline(user=user).count()
+    return counts
