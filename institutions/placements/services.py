@@ -135,7 +135,7 @@ def _child_by_number(number: str) -> Child:
     normalized = normalize_id_number(number)
     if len(normalized) != 18:
         raise _fail("child_id_number", _("Enter the child's full 18-character identity number."))
-    child = Child.objects.filter(id_number=normalized).first()
+    child = Child.objects.with_id_number(normalized).first()
     if child is None:
         raise _fail("child_id_number", _("No child with this identity number is recorded: admit them as a new child."))
     return child
