@@ -185,23 +185,25 @@ class ClientReceiptMiddleware:
 
     @staticmethod
     def _user(request):
-        """The signed-in user: the page's session (CSRF checked by then), or for the API the
-        token or the session with DRF's own CSRF check. None when nobody is signed in."""
+        """The signed-in user: the page's session (CSRF checked by then), or for the API a token,
+        or the session with the CSRF check the API makes (Django's, on the plain request: the
+        body is not parsed here). None when nobody is signed in."""
         user = getattr(request, "user", None)
         if not request.path.startswith("/api/"):
             return user if user is not None and user.is_authenticated else None
-        from rest_framework.authentication import SessionAuthentication
+        from django.middleware.csrf import CsrfViewMiddleware
         from rest_framework.exceptions import APIException
         from rest_framework.request import Request
 
         from welfare.authentication import TokenAuthentication
 
-        drf_request = Request(request)
-        for authenticator in (TokenAuthentication(), SessionAuthentication()):
-            try:
-                found = authenticator.authenticate(drf_request)
-            except APIException:
-                return None
-            if found is not None:
-                return found[0]
-        return None
+        try:
+            found = TokenAuthentication().authenticate(Request(request))
+        except APIException:
+            return None
+        if found is not None:
+            return found[0]
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        return user if refused is None else None

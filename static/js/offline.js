@@ -167,7 +167,12 @@
       for (var i = 0; i < state.queue.length && !stopped; i++) {
         var item = state.queue[i];
         if (item.state !== "waiting" && item.state !== "blocked") continue;
-        if (item.next_try && item.next_try > Date.now()) { stopped = true; break; }
+        if (item.next_try && item.next_try > Date.now()) {
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(sync, item.next_try - Date.now());
+          stopped = true;
+          break;
+        }
         var body = Object.assign({}, item.body, { client_uuid: item.uuid });
         if (item.ref) {
           var parent = parentOf(item);
@@ -241,7 +246,7 @@
     item.next_try = Date.now() + wait;
     await put(item);
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(function () { item.next_try = 0; sync(); }, wait);
+    retryTimer = setTimeout(sync, wait);
   }
 
   async function forgetOldSent() {
@@ -824,13 +829,22 @@
   }
 
   window.addEventListener("hashchange", function () { main.textContent = ""; render(); main.focus(); });
-  window.addEventListener("online", function () { render(); sync(); });
+  /* The network is back (or the app was opened again): what waits is tried at once. */
+  async function tryNow() {
+    for (var i = 0; i < state.queue.length; i++) {
+      var item = state.queue[i];
+      if (item.state === "waiting" && item.next_try) { item.next_try = 0; await put(item); }
+    }
+    return sync();
+  }
+
+  window.addEventListener("online", function () { render(); tryNow(); });
   window.addEventListener("offline", render);
 
   load()
     .then(function () {
       render();
-      if (navigator.onLine) return (state.queue.length ? sync() : refresh().then(render)).catch(function () { render(); });
+      if (navigator.onLine) return (state.queue.length ? tryNow() : refresh().then(render)).catch(function () { render(); });
     })
     .catch(function (error) {
       main.textContent = String(error);

@@ -62,6 +62,7 @@ def test_a_director_works_offline_and_everything_is_sent_exactly_once(open_sessi
     new_number = id_number_for(regions.village, datetime.date(2016, 7, 9), "F")
 
     director = open_session()
+    director.context.set_default_timeout(30_000)  # a busy machine: a service worker installs
     director.login("director")
     # Online once: the service worker installs and the phone keeps its village.
     page = _open_app(director, "worklist")
@@ -81,7 +82,7 @@ def test_a_director_works_offline_and_everything_is_sent_exactly_once(open_sessi
     page.fill("[name=name]", "王小花")
     page.fill("[name=id_number]", new_number[:17] + ("0" if new_number[17] != "0" else "1"))
     page.locator("#register-form button[type=submit]").click()
-    assert "校验码" in page.inner_text("[data-field=id_number] .error")  # the checksum message, as on the server's form
+    assert "校验位" in page.inner_text("[data-field=id_number] .error")  # the checksum message, as on the server's form
     page.fill("[name=id_number]", new_number)
     page.check("input[name=categories][value=left_behind]")
     page.fill("[name=guardians-0-name]", "王奶奶")
@@ -154,6 +155,7 @@ def test_a_director_works_offline_and_everything_is_sent_exactly_once(open_sessi
     assert (conflict.current_value, conflict.proposed_value) == ("13700000003", "13900000009")
 
     supervisor = open_session()
+    supervisor.context.set_default_timeout(30_000)
     queue = supervisor.login("supervisor")
     queue = supervisor.goto("/cases/sync/conflicts/")
     assert "13700000003" in queue.inner_text("main .current") and "13900000009" in queue.inner_text("main .proposed")

@@ -151,3 +151,20 @@ def test_it_keeps_receipts_for_the_set_number_of_days(village_director, regions,
     _register(_session(village_director), regions, uuid.uuid4())
     assert client_receipts_delete_expired(now=datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=29)) == 0
     assert client_receipts_delete_expired(now=datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=31)) == 1
+
+
+def test_it_works_for_the_phones_session_with_its_csrf_token_and_not_without(village_director, child):
+    """The offline app sends with the session cookie and the CSRF header, as a browser does."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(village_director)
+    client.get("/")  # a page sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    label = str(uuid.uuid4())
+    body = {"child": child.id, "checked_on": "2025-01-02"}
+    forged = client.post("/api/checks/", body, format="json", HTTP_X_CLIENT_UUID=label)
+    assert forged.status_code == 403  # no CSRF token: refused, and the label is not taken
+    assert not ClientReceipt.objects.exists()
+    first = client.post("/api/checks/", body, format="json", HTTP_X_CLIENT_UUID=label, HTTP_X_CSRFTOKEN=token)
+    again = client.post("/api/checks/", body, format="json", HTTP_X_CLIENT_UUID=label, HTTP_X_CSRFTOKEN=token)
+    assert first.status_code == 201 and again["Client-UUID-Replayed"] == "true"
+    assert ClientReceipt.objects.filter(user=village_director).count() == 1
