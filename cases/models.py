@@ -6,6 +6,7 @@ from cases.children.models import CategoryMembership, Child, Draft, FormSubmissi
 from cases.dashboard.models import DashboardSnapshot
 from cases.protection.models import Assessment, Case, CaseNote, CasePlan, CaseReport, FollowUp, PlanMeasure, Referral
 from cases.roster.models import RosterUpload
+from cases.sync.models import EditConflict
 
 __all__ = [
     "Application",
@@ -22,6 +23,7 @@ __all__ = [
     "Check",
     "Child",
     "DashboardSnapshot",
+    "EditConflict",
     "Draft",
     "FormSubmission",
     "Guardian",

@@ -10,4 +10,5 @@ urlpatterns: list = [
     path("dashboard/", include("cases.dashboard.urls")),
     path("import/", include("cases.roster.urls")),
     path("protection/", include("cases.protection.urls")),
+    path("sync/", include("cases.sync.urls")),
 ]

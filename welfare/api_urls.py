@@ -15,6 +15,7 @@ API_MODULES = [
     "cases.applications.api",
     "cases.dashboard.api",
     "cases.protection.api",
+    "cases.sync.api",
     "benefits.standards.api",
     "benefits.enrollments.api",
     "benefits.payouts.api",

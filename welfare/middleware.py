@@ -141,3 +141,69 @@ class RejectNulCharactersMiddleware:
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+class ClientReceiptMiddleware:
+    """Exactly once (welfare/receipts.py): a write labelled with a `client_uuid` claims the label
+    in the request's transaction before the view runs (after the CSRF check: process_view), and
+    the answer is kept with it; the same label sent again by the same user answers the kept
+    answer and runs nothing. Placed after AtomicWritesMiddleware, inside its transaction."""
+
+    UNSAFE = AtomicWritesMiddleware.UNSAFE
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        receipt = getattr(request, "_client_receipt", None)
+        if receipt is not None and response.status_code < 500:
+            from welfare.receipts import receipt_complete
+
+            receipt_complete(receipt=receipt, response=response)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method not in self.UNSAFE:
+            return None
+        from welfare import receipts
+
+        try:
+            label = receipts.client_uuid_of(request)
+        except receipts.InvalidClientUuid:
+            return receipts.invalid_answer(request)
+        if label is None:
+            return None
+        user = self._user(request)
+        if user is None:
+            return None  # anonymous: the view refuses it anyway
+        receipt = receipts.receipt_claim(user=user, client_uuid=label, method=request.method, path=request.path)
+        if receipt is None:
+            return receipts.receipt_answer(request=request, receipt=receipts.receipt_get(user=user, client_uuid=label))
+        request._client_receipt = receipt
+        return None
+
+    @staticmethod
+    def _user(request):
+        """The signed-in user: the page's session (CSRF checked by then), or for the API a token,
+        or the session with the CSRF check the API makes (Django's, on the plain request: the
+        body is not parsed here). None when nobody is signed in."""
+        user = getattr(request, "user", None)
+        if not request.path.startswith("/api/"):
+            return user if user is not None and user.is_authenticated else None
+        from django.middleware.csrf import CsrfViewMiddleware
+        from rest_framework.exceptions import APIException
+        from rest_framework.request import Request
+
+        from welfare.authentication import TokenAuthentication
+
+        try:
+            found = TokenAuthentication().authenticate(Request(request))
+        except APIException:
+            return None
+        if found is not None:
+            return found[0]
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        return user if refused is None else None

@@ -209,3 +209,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ClientReceipt(models.Model):
+    """The answer to a write a client labelled with its own `client_uuid` (a phone's send queue,
+    a form sent twice): the same user sending the same label again gets this answer back and
+    nothing is done twice (welfare.receipts, welfare.middleware.ClientReceiptMiddleware). Written
+    in the same transaction as the write it answers. Per user: another user's label is only a new
+    label for whoever sends it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    client_uuid = models.UUIDField(_("client UUID"))
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=300)
+    status_code = models.PositiveSmallIntegerField(_("status code"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client receipt")
+        verbose_name_plural = _("client receipts")
+        constraints = [
+            # Exactly once: a second write with the same label by the same user waits on this
+            # index for the first one's transaction, then reads its receipt.
+            models.UniqueConstraint(fields=["user", "client_uuid"], name="client_receipt_user_uuid_unique"),
+        ]
+        indexes = [
+            # The daily clean-up of old receipts (welfare.receipts.client_receipts_delete_expired).
+            models.Index(fields=["created_at"], name="client_receipt_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.client_uuid}"

@@ -1,6 +1,5 @@
 """Server-rendered pages. Each app contributes its own urls module."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from welfare import views
@@ -8,9 +7,11 @@ from welfare import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
     path("cases/", include("cases.urls")),
     path("benefits/", include("benefits.urls")),
     path("institutions/", include("institutions.urls")),
+    # The offline web app's service worker and manifest (their scope is the whole site).
+    path("", include("cases.sync.root_urls")),
 ]

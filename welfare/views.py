@@ -197,3 +197,14 @@ def set_language(request):
             request.user.save(update_fields=["language"])
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", httponly=True)
     return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out also empties what the browser keeps for this site: the offline copy of a
+    village (IndexedDB), the offline app's caches and its service worker (Clear-Site-Data,
+    honoured by browsers on secure origins; the page's script wipes them too: docs/offline.md)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

@@ -34,6 +34,8 @@ from cases.children.lookups import id_number_lookup, id_number_write, too_long_f
 from cases.children.models import CategoryMembership, Child, Guardian, Sex
 from cases.children.reveal import child_id_number_reveal, guardian_id_number_reveal
 from cases.children.selectors import child_get, guardian_list
+from cases.sync.api import conflict_answer
+from cases.sync.services import child_update_versioned, guardian_update_versioned
 from welfare.api import EXPORT_RENDERERS, ExportErrorsAsJsonMixin, RegionCodeField, export_format, export_schema
 from welfare.api_fields import IdNumberField, MonthField, PersonNameField, PhoneField
 from welfare.audit import client_ip
@@ -82,7 +84,7 @@ class GuardianNestedSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Guardian
-        fields = ["id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian"]
+        fields = ["id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian", "version"]
 
     def get_id_number(self, obj: Guardian) -> str:
         return mask_id_number(obj.id_number)
@@ -114,6 +116,7 @@ class ChildSerializer(serializers.ModelSerializer):
             "registered_on",
             "review_status",
             "guardians",
+            "version",
         ]
         read_only_fields = fields
 
@@ -201,6 +204,18 @@ class ChildWriteSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="register a child without an identity number although one with the same name, birth date and village is recorded",
+    )
+    guardians = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        max_length=10,
+        help_text="POST only: the child's guardians, each with the fields of POST /api/guardians/ less `child`",
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="PATCH only: the version the change was made from; a stale one merges or answers 409 (docs/offline.md)",
     )
 
     def validate_categories(self, value: list) -> list[str]:
@@ -383,12 +398,15 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields.pop("last_checked_on", None)
+        fields.pop("version", None)  # for PATCH only
+        guardians = [_guardian_fields(index, g) for index, g in enumerate(fields.pop("guardians", []))]
+        fields["history"] = data.history()
         child = id_number_write(
             by=request.user,
-            id_number=data.validated_data.get("id_number"),
+            id_number=fields.get("id_number"),
             purpose="child_register",
             ip_address=client_ip(request),
-            write=lambda: services.child_register(by=request.user, history=data.history(), **fields),
+            write=lambda: services.child_register_with_guardians(by=request.user, child=fields, guardians=guardians),
         )
         return Response(ChildSerializer(self._reload(child.id)).data, status=status.HTTP_201_CREATED)
 
@@ -400,8 +418,21 @@ class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Retrie
         categories = fields.pop("categories", None)
         fields.pop("confirm_duplicate", None)  # for registration only
         fields.pop("last_checked_on", None)  # for registration only: later checks are recorded
+        version = fields.pop("version", None)
+        if fields.pop("guardians", None) is not None:
+            raise serializers.ValidationError({"guardians": [_("Add a guardian with POST /api/guardians/.")]})
         if fields.get("household_region", "") is None:
             fields.pop("household_region")  # null means "leave as it is"
+        if version is not None:
+            outcome = id_number_write(
+                by=request.user,
+                id_number=fields.get("id_number") if fields.get("id_number") != child.id_number else None,
+                purpose="child_update",
+                ip_address=client_ip(request),
+                write=lambda: child_update_versioned(by=request.user, child=child, version=version, categories=categories, **fields),
+            )
+            body = ChildSerializer(self._reload(child.id)).data
+            return conflict_answer(outcome, body) if outcome.conflicts else Response(body)
         child = id_number_write(
             by=request.user,
             id_number=fields.get("id_number") if fields.get("id_number") != child.id_number else None,
@@ -460,7 +491,7 @@ class GuardianSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Guardian
-        fields = ["id", "child", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian"]
+        fields = ["id", "child", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian", "version"]
         read_only_fields = fields
 
     def get_id_number(self, obj: Guardian) -> str:
@@ -476,6 +507,34 @@ class GuardianWriteSerializer(serializers.Serializer):
     is_migrant_worker = serializers.BooleanField(required=False, default=False)
     work_place = serializers.CharField(max_length=100, required=False, allow_blank=True)
     can_act_as_guardian = serializers.BooleanField(required=False, default=True)
+
+
+class GuardianInChildSerializer(GuardianWriteSerializer):
+    """A guardian registered with the child (`guardians` of POST /api/children/)."""
+
+    child = None  # type: ignore[assignment]
+
+
+def _guardian_fields(index: int, raw: dict) -> dict:
+    data = GuardianInChildSerializer(data=raw)
+    if not data.is_valid():
+        raise serializers.ValidationError({f"guardians-{index}-{name}": errors for name, errors in data.errors.items()})
+    return dict(data.validated_data)
+
+
+class GuardianPatchSerializer(serializers.Serializer):
+    """What `PATCH /api/guardians/<id>/` takes: any of the guardian's fields, and `version`."""
+
+    name = PersonNameField(max_length=50, required=False)
+    relation = serializers.ChoiceField(choices=Guardian.Relation.choices, required=False)
+    id_number = IdNumberField(max_length=40, required=False, allow_blank=True)
+    phone = PhoneField(required=False, allow_blank=True)
+    is_migrant_worker = serializers.BooleanField(required=False)
+    work_place = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    can_act_as_guardian = serializers.BooleanField(required=False)
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="the version the change was made from (docs/offline.md)"
+    )
 
 
 class GuardianFilter(filters.FilterSet):
@@ -498,6 +557,15 @@ class GuardianFilter(filters.FilterSet):
         request=GuardianWriteSerializer,
         responses={201: GuardianSerializer, 400: OpenApiResponse(description="field errors"), 403: OpenApiResponse(description="outside scope or role")},
     ),
+    partial_update=extend_schema(
+        request=GuardianPatchSerializer,
+        responses={
+            200: GuardianSerializer,
+            400: OpenApiResponse(description="field errors"),
+            403: OpenApiResponse(description="outside scope or role"),
+            409: OpenApiResponse(description="stale version: the fields in conflict, kept for the supervisor"),
+        },
+    ),
 )
 class GuardianViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Guardians of the children in scope; added through `guardian_add`."""
@@ -519,6 +587,19 @@ class GuardianViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.Ret
         child = child_for_write(user=request.user, child_id=fields.pop("child"))
         guardian = services.guardian_add(by=request.user, child=child, **fields)
         return Response(GuardianSerializer(guardian).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        guardian = self.get_object()
+        data = GuardianPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        version = fields.pop("version", None)
+        if version is None:
+            guardian = services.guardian_update(by=request.user, guardian=guardian, **fields)
+            return Response(GuardianSerializer(guardian).data)
+        outcome = guardian_update_versioned(by=request.user, guardian=guardian, version=version, **fields)
+        body = GuardianSerializer(self.get_queryset().get(id=guardian.id)).data
+        return conflict_answer(outcome, body) if outcome.conflicts else Response(body)
 
     @export_schema(parameters=_export_params(), summary="The filtered list of guardians as xlsx or csv (logged)")
     @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)

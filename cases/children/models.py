@@ -175,6 +175,9 @@ class Child(IndexedSaveMixin, models.Model):
         _("review status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
     )
     review_comment = models.CharField(_("review comment"), max_length=500, blank=True)
+    # Raised by every change through the services: an edit made offline carries the version it
+    # was made from, and a stale one never overwrites (cases/sync/services.py).
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -245,6 +248,8 @@ class Guardian(IndexedSaveMixin, models.Model):
     is_migrant_worker = models.BooleanField(_("works away from home"), default=False)
     work_place = models.CharField(_("where they work"), max_length=100, blank=True)
     can_act_as_guardian = models.BooleanField(_("can act as guardian"), default=True)
+    # Raised by every change through the services (see Child.version).
+    version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords(excluded_fields=["id_number_index", "phone_index"])
     objects = GuardianQuerySet.as_manager()
 

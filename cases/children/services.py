@@ -246,9 +246,16 @@ def child_update(*, by, child: Child, **fields) -> Child:
     for key, value in fields.items():
         setattr(child, key, value)
     child.review_status = Child.ReviewStatus.PENDING
+    child.version = _next_version(Child, child.pk)
     child.save()
     audit_record(actor=by, action="child.updated", target=child, detail={"fields": sorted(fields)})
     return child
+
+
+def _next_version(model, pk: int) -> int:
+    """The version a change of a child or a guardian gets: one more than the stored one, read
+    under a row lock so that two changes at once never give the same version."""
+    return model.objects.select_for_update().values_list("version", flat=True).get(pk=pk) + 1
 
 
 # The fields of a guardian that their services write (the child is fixed once added).
@@ -325,7 +332,8 @@ def guardian_update(*, by, guardian: Guardian, **fields) -> Guardian:
         return guardian
     for f in changed:
         setattr(guardian, f, cleaned[f])
-    guardian.save(update_fields=changed)
+    guardian.version = _next_version(Guardian, guardian.pk)
+    guardian.save(update_fields=[*changed, "version"])
     audit_record(actor=by, action="guardian.updated", target=guardian, detail={"fields": changed})
     return guardian
 

@@ -500,6 +500,10 @@ def worklist_page(request):
         "drafts": Draft.objects.filter(user=user, kind=Draft.Kind.CHILD_REGISTRATION).order_by("-updated_at")[:20],
         "can_register": can(user, Action.CREATE),
     }
+    from cases.sync.selectors import edit_conflict_queue, edit_conflicts_sent_by
+
+    context["conflicts_mine"] = edit_conflicts_sent_by(user=user).filter(status="open")[:20]
+    context["conflicts_to_decide"] = edit_conflict_queue(user=user).count() if _can_review(user) else None
     return render(request, "cases/children/worklist.html", context)
 
 

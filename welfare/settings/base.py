@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "welfare.middleware.ServiceUnavailableMiddleware",
     # Last: a write and its answer commit together; a 500 rolls the write back.
     "welfare.middleware.AtomicWritesMiddleware",
+    # Inside that transaction: a write labelled with a client_uuid is done once (welfare/receipts.py).
+    "welfare.middleware.ClientReceiptMiddleware",
 ]
 
 ROOT_URLCONF = "welfare.urls"
@@ -289,9 +291,16 @@ CELERY_BEAT_SCHEDULE = {
     "casework-flag-overdue": {"task": "cases.casework_flag_overdue", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=45)},
     # Institutions: inspection findings past their rectification deadline (institutions/inspections).
     "findings-flag-past-deadline": {"task": "institutions.findings_flag_past_deadline", "schedule": crontab(hour=CHECK_FLAG_HOUR, minute=50)},
+    # Exactly once: receipts older than CLIENT_RECEIPT_DAYS (welfare/tasks.py).
+    "client-receipts-delete-expired": {"task": "welfare.client_receipts_delete_expired", "schedule": crontab(hour=3, minute=10)},
 }
 # Task modules that autodiscovery (which looks for `tasks.py`) does not find.
 CELERY_IMPORTS = ["cases.dashboard.tasks"]
+# Exactly once (welfare/receipts.py): the answers to labelled writes are kept this many days.
+CLIENT_RECEIPT_DAYS = env.int("CLIENT_RECEIPT_DAYS", default=30)
+# The offline web app (cases/sync/): the phone deletes its copy of the village after this many
+# days without a successful sync (docs/offline.md).
+OFFLINE_MAX_AGE_DAYS = env.int("OFFLINE_MAX_AGE_DAYS", default=7)
 APPLICATION_TIME_LIMIT_WORKING_DAYS = env.int("APPLICATION_TIME_LIMIT_WORKING_DAYS", default=10)
 ENROLLMENT_START_MONTH_OFFSET = env.int("ENROLLMENT_START_MONTH_OFFSET", default=1)
 # The orphan education grant (benefits/grants): the national amount per school year and how it is
