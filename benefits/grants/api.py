@@ -63,16 +63,16 @@ class GrantWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class RejectSerializer(serializers.Serializer):
+class GrantRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class EndSerializer(serializers.Serializer):
+class GrantEndSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     end_month = MonthField(required=False)
 
 
-class RenewSerializer(serializers.Serializer):
+class GrantRenewSerializer(serializers.Serializer):
     school = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     study_level = serializers.ChoiceField(choices=StudyLevel.choices, required=False, allow_blank=True, default="")
     enrolment_proof = serializers.CharField(max_length=300)
@@ -123,26 +123,26 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         grant = services.grant_approve(by=request.user, grant_id=self.get_object().id)
         return Response(self.get_serializer(grant).data)
 
-    @extend_schema(request=RejectSerializer, responses={200: GrantSerializer, **ERRORS})
+    @extend_schema(request=GrantRejectSerializer, responses={200: GrantSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
-        data = RejectSerializer(data=request.data)
+        data = GrantRejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_reject(by=request.user, grant_id=self.get_object().id, **data.validated_data)
         return Response(self.get_serializer(grant).data)
 
-    @extend_schema(request=EndSerializer, responses={200: GrantSerializer, **ERRORS})
+    @extend_schema(request=GrantEndSerializer, responses={200: GrantSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def end(self, request, *args, **kwargs):
-        data = EndSerializer(data=request.data)
+        data = GrantEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_end(by=request.user, grant_id=self.get_object().id, **data.validated_data)
         return Response(self.get_serializer(grant).data)
 
-    @extend_schema(request=RenewSerializer, responses={201: GrantSerializer, **ERRORS})
+    @extend_schema(request=GrantRenewSerializer, responses={201: GrantSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def renew(self, request, *args, **kwargs):
-        data = RenewSerializer(data=request.data)
+        data = GrantRenewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_renew(by=request.user, grant_id=self.get_object().id, **data.validated_data)
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED)

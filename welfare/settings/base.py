@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
         "CaseworkReviewStatusEnum": "cases.protection.models.ReviewStatus",
         "PlanMeasureStatusEnum": "cases.protection.models.PlanMeasure.Status",
         "ReferralStatusEnum": "cases.protection.models.Referral.Status",
+        "GrantKindEnum": "benefits.grants.models.GrantKind",  # the education grant (benefits/grants)
     },
     # The schema and its docs page are for signed-in users only, like every other /api/ URL.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
