@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from benefits.grants import selectors, services
 from benefits.grants.models import Grant, GrantKind, StudyLevel
 from cases.children.api import child_for_write
-from cases.children.lookups import id_number_lookup
 from cases.children.selectors import child_list, child_visible
 from welfare.api import RegionCodeField
 from welfare.api_fields import ERRORS, IdNumberField, MonthField
@@ -112,9 +111,8 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         child = child_for_write(user=request.user, child_id=values.pop("child")) if "child" in values else None
-        if child is None:  # by identity number: a lookup (counted, logged outside one's area)
-            id_number_lookup(by=request.user, id_number=values["child_id_number"], purpose="grant", ip_address=client_ip(request))
-        grant = services.grant_apply(by=request.user, data=services.GrantInput(child=child, **values))
+        # by identity number: the service makes the lookup (counted, logged outside one's area)
+        grant = services.grant_apply(by=request.user, data=services.GrantInput(child=child, ip_address=client_ip(request), **values))
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: GrantSerializer, **ERRORS})
