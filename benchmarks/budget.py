@@ -15,7 +15,9 @@ month of last year (their stored totals, for the check). Then it times, for the 
 - county_projection_seconds: one county.
 
 Prints one JSON line: enrollments, projection_seconds, cold_projection_seconds, what_if_seconds,
-check_seconds, county_projection_seconds, total (the year's projected yuan), load_average.
+check_seconds, county_projection_seconds, projection_cpu_seconds and check_cpu_seconds (the CPU
+the work takes in this process and its database backend, without parallel workers: what the
+machine's other load does not inflate), total (the year's projected yuan), load_average.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/welfare_bench_budget uv run python benchmarks/budget.py [--enrollments N]
 
@@ -226,6 +228,35 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
+def _backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(fn) -> float | None:
+    """The CPU the work takes, whatever else the shared machine runs: this process plus its
+    database backend, with no parallel query workers (their CPU would not be counted). On a quiet
+    machine the wall-clock time is about this, less what a parallel scan saves."""
+    from django.db import connection, transaction
+
+    try:
+        _backend_cpu()
+    except (OSError, IndexError, ValueError):
+        return None  # the database runs elsewhere
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        before_db, before_py = _backend_cpu(), time.process_time()
+        fn()
+        return _backend_cpu() - before_db + time.process_time() - before_py
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enrollments", type=int, default=1_000_000)
@@ -259,6 +290,8 @@ def main() -> None:
     )
     check, _c = timed(lambda: budget_check(region=province, year=LAST))
     county_seconds, _cp = timed(lambda: budget_projection(region=county, year=NEXT))
+    cpu = [cpu_seconds(lambda: budget_projection(region=province, year=NEXT)) for _ in range(3)]
+    check_cpu = cpu_seconds(lambda: budget_check(region=province, year=LAST))
     print(
         json.dumps(
             {
@@ -268,6 +301,8 @@ def main() -> None:
                 "what_if_seconds": round(what_if, 3),
                 "check_seconds": round(check, 3),
                 "county_projection_seconds": round(county_seconds, 3),
+                "projection_cpu_seconds": round(min(cpu), 3) if None not in cpu else None,  # type: ignore[type-var]
+                "check_cpu_seconds": round(check_cpu, 3) if check_cpu is not None else None,
                 "year": NEXT,
                 "total": str(projection.total),  # type: ignore[attr-defined]
                 "counties": Region.objects.filter(level="county").count(),

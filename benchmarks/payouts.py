@@ -11,13 +11,16 @@ and ratio_strict uses the smaller),
 ratio (seconds / floor_seconds) and rerun_added_rows (running the month again, and forcing the
 computation again, adds nothing). bound_seconds is the least any run keeping the issue's guarantees
 could take here (every row, one transaction per county, into a table whose only index is the
-payout's primary key, with as many worker connections as the run: see bound_seconds());
-bound_ratio is bound_seconds / floor_seconds, seconds_over_bound what the run spends above it.
+payout's primary key, with as many worker connections as the run: see bound_seconds(); measured
+just before and just after the run, their mean, both printed); bound_ratio is bound_seconds /
+floor_seconds, seconds_over_bound the run's seconds / bound_seconds (target: <= 1.25). The data
+include 2,000 approved education grants, so the run also writes their instalments (grant_lines).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/welfare_bench uv run python benchmarks/payouts.py [--enrollments N]
 
 The database named by DATABASE_URL is created when missing and its public schema is REBUILT
-(all tables dropped) — use a database of its own.
+(all tables dropped) — use a database of its own. `--reuse` keeps the data of an earlier run of the
+same size (migrates, forgets the month's runs and payouts, vacuums) to measure again.
 """
 
 import argparse
@@ -158,10 +161,48 @@ def build_data(n: int) -> None:
                 yield f"{first_id + i}\t{category}\t{county_id}\t2024-0{1 + i % 9}-01\t\tactive\tH{i}\t62220200{i:010d}\t{now}\n"
 
         _copy(raw, "benefits_enrollment", enr_cols, enrollments())
+    build_grants(first_id, village_rows, n)
     # What autovacuum does to a freshly loaded table before the 1st of the month: statistics, and
     # the visibility map that lets the run read enrollments from its covering index alone.
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
+
+
+GRANTS = 2000
+GRANT_YEAR = "2024-2025"
+
+
+def build_grants(first_id: int, village_rows, n: int) -> None:
+    """Orphan education grants approved for the 2024-2025 school year, paid monthly (12
+    instalments from September): by May 2025 nine instalments of each are due, written by the
+    run as grant lines of the paying county's run (benefits/grants: one set-based statement per
+    county, in the run's transaction)."""
+    from benefits.grants.models import Grant, GrantStandard
+    from welfare.models import Region
+
+    province = Region.objects.get(level="province")
+    standard = GrantStandard.objects.create(
+        region=province, annual_amount="10000.00", frequency="monthly", effective_from=datetime.date(2020, 1, 1)
+    )
+    grants = []
+    for g in range(min(GRANTS, n)):
+        i = (g * 499) % n  # spread over the counties
+        village_id, county_id = village_rows[i % len(village_rows)]
+        grants.append(
+            Grant(
+                child_id=first_id + i, school=f"School {g % 50}", study_level="university", school_year=GRANT_YEAR,
+                enrolment_proof="enrolment certificate", received_region_id=village_id, county_id=county_id,
+                status="approved", annual_amount="10000.00", instalments=12, standard=standard,
+                submitted_on=datetime.date(2024, 8, 1), decided_on=datetime.date(2024, 8, 20),
+            )
+        )
+    Grant.objects.bulk_create(grants, batch_size=2000)
+
+
+def grant_lines() -> int:
+    from benefits.grants.models import GrantPayout
+
+    return GrantPayout.objects.count()
 
 
 def floor_seconds() -> tuple[float, int]:
@@ -323,15 +364,30 @@ def reset_month() -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE benefits_payout")
+        cur.execute("TRUNCATE benefits_payout, benefits_grantpayout")
         cur.execute("DELETE FROM benefits_payoutrun")
     connection.close()
+
+
+def _reusable(n: int) -> bool:
+    """--reuse: the database holds the data of a run of the same size."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('benefits_enrollment') IS NOT NULL AND to_regclass('benefits_grant') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return False
+        cur.execute("SELECT (SELECT count(*) FROM benefits_enrollment), (SELECT count(*) FROM benefits_grant)")
+        return cur.fetchone() == (n, min(GRANTS, n))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enrollments", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data of an earlier run of the same size (migrate, forget the month's runs)"
+    )
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
 
@@ -340,10 +396,20 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
+    from benefits.enrollments.models import Enrollment
     from benefits.payouts.models import Payout, PayoutRun
 
-    build_schema()
-    build_data(args.enrollments)
+    if args.reuse and _reusable(args.enrollments):
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)  # and post_migrate's schema.py
+        reset_month()
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+    else:
+        build_schema()
+        build_data(args.enrollments)
+    assert Enrollment.objects.count() == args.enrollments
     connection.close()
 
     # The floor is measured just before and just after the run (the machine may be shared, its
@@ -359,13 +425,20 @@ def main() -> None:
     peak_one = run_month(1)
     seconds_one = time.perf_counter() - start
     rows_one = Payout.objects.count()
+    lines_one = grant_lines()
     reset_month()
+    # The least any run keeping the guarantees could take, measured just before and just after the
+    # run (its mean), like the floor: on a shared machine the load changes within minutes, and a
+    # single measurement after the run would always see the enrollments warm from the run and the
+    # checkpointer busy with the run's pages — both orders count once.
+    bound_before = bound_seconds(args.workers)
     settle()
     start = time.perf_counter()
     peak_mb = run_month(args.workers)
     seconds = time.perf_counter() - start
-    # The least any run keeping the guarantees could take, measured right after the run.
-    bound = bound_seconds(args.workers)
+    lines = grant_lines()
+    bound_after = bound_seconds(args.workers)
+    bound = (bound_before + bound_after) / 2
     settle()
     floor_after, _rows = floor_seconds()
     floor = (floor_before + floor_after) / 2
@@ -373,12 +446,13 @@ def main() -> None:
     rows = Payout.objects.count()
     assert rows == floor_rows == rows_one, f"the run wrote {rows} rows ({rows_one} with one worker), the floor {floor_rows}"
     assert PayoutRun.objects.filter(status="draft").count() == COUNTIES, "every county's run is a draft"
+    assert lines == lines_one == 9 * min(GRANTS, args.enrollments), f"grant lines {lines} ({lines_one} with one worker)"
 
     # Again: the normal path finds drafts and does nothing; forcing a recomputation adds nothing.
     run_month(args.workers)
     PayoutRun.objects.update(status="computing")
     run_month(args.workers)
-    rerun_added = Payout.objects.count() - rows
+    rerun_added = Payout.objects.count() + grant_lines() - rows - lines
 
     print(
         json.dumps(
@@ -394,6 +468,9 @@ def main() -> None:
                 "rerun_added_rows": rerun_added,
                 "ratio_strict": round(seconds / floor_min, 2) if floor_min else None,
                 "bound_seconds": round(bound, 2),
+                "bound_before_seconds": round(bound_before, 2),
+                "bound_after_seconds": round(bound_after, 2),
+                "grant_lines": lines,
                 "bound_ratio": round(bound / floor, 2) if floor else None,
                 "seconds_over_bound": round(seconds / bound, 2) if bound else None,
                 "floor_per_county_seconds": round(floor_by_county, 2),

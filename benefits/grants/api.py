@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from benefits.grants import selectors, services
 from benefits.grants.models import Grant, GrantKind, StudyLevel
 from cases.children.api import child_for_write
-from cases.children.lookups import id_number_lookup
 from cases.children.selectors import child_list, child_visible
 from welfare.api import RegionCodeField
 from welfare.api_fields import ERRORS, IdNumberField, MonthField
@@ -63,16 +62,16 @@ class GrantWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class RejectSerializer(serializers.Serializer):
+class GrantRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class EndSerializer(serializers.Serializer):
+class GrantEndSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     end_month = MonthField(required=False)
 
 
-class RenewSerializer(serializers.Serializer):
+class GrantRenewSerializer(serializers.Serializer):
     school = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     study_level = serializers.ChoiceField(choices=StudyLevel.choices, required=False, allow_blank=True, default="")
     enrolment_proof = serializers.CharField(max_length=300)
@@ -112,9 +111,8 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         child = child_for_write(user=request.user, child_id=values.pop("child")) if "child" in values else None
-        if child is None:  # by identity number: a lookup (counted, logged outside one's area)
-            id_number_lookup(by=request.user, id_number=values["child_id_number"], purpose="grant", ip_address=client_ip(request))
-        grant = services.grant_apply(by=request.user, data=services.GrantInput(child=child, **values))
+        # by identity number: the service makes the lookup (counted, logged outside one's area)
+        grant = services.grant_apply(by=request.user, data=services.GrantInput(child=child, ip_address=client_ip(request), **values))
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: GrantSerializer, **ERRORS})
@@ -123,26 +121,26 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         grant = services.grant_approve(by=request.user, grant_id=self.get_object().id)
         return Response(self.get_serializer(grant).data)
 
-    @extend_schema(request=RejectSerializer, responses={200: GrantSerializer, **ERRORS})
+    @extend_schema(request=GrantRejectSerializer, responses={200: GrantSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
-        data = RejectSerializer(data=request.data)
+        data = GrantRejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_reject(by=request.user, grant_id=self.get_object().id, **data.validated_data)
         return Response(self.get_serializer(grant).data)
 
-    @extend_schema(request=EndSerializer, responses={200: GrantSerializer, **ERRORS})
+    @extend_schema(request=GrantEndSerializer, responses={200: GrantSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def end(self, request, *args, **kwargs):
-        data = EndSerializer(data=request.data)
+        data = GrantEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_end(by=request.user, grant_id=self.get_object().id, **data.validated_data)
         return Response(self.get_serializer(grant).data)
 
-    @extend_schema(request=RenewSerializer, responses={201: GrantSerializer, **ERRORS})
+    @extend_schema(request=GrantRenewSerializer, responses={201: GrantSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def renew(self, request, *args, **kwargs):
-        data = RenewSerializer(data=request.data)
+        data = GrantRenewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_renew(by=request.user, grant_id=self.get_object().id, **data.validated_data)
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED)

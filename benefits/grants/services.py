@@ -32,6 +32,7 @@ from benefits.grants.schedule import (
 from benefits.payouts.models import PayoutRun
 from cases.applications.services import _may_receive_at, _receiving_township, household_county
 from cases.children.categories import Category
+from cases.children.lookups import id_number_lookup
 from cases.children.models import CategoryMembership, Child
 from cases.children.selectors import child_list
 from welfare.audit import audit_record
@@ -135,6 +136,7 @@ class GrantInput:
     bank_account_holder: str = ""
     bank_account: str = ""
     kind: str = GrantKind.ORPHAN_EDUCATION
+    ip_address: str | None = None  # of a lookup by identity number (the access log)
 
 
 def _school_year_open(school_year: str, today: datetime.date) -> None:
@@ -143,7 +145,6 @@ def _school_year_open(school_year: str, today: datetime.date) -> None:
         raise _fail("school_year", _("Apply for the current or the next school year."))
 
 
-@transaction.atomic
 def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> Grant:
     """File a grant for a school year at a township of the province of the student's household
     registration (by the child director on the student's behalf, or by the student in person);
@@ -176,7 +177,10 @@ def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> 
         number = normalize_id_number(data.child_id_number)
         if len(number) != 18:
             raise _fail("child_id_number", _("Enter the child's full 18-character identity number."))
-        found = Child.objects.select_related("household_region", "region").with_id_number(number).first()
+        # The one lookup by identity number (counted against the rate, logged outside one's area).
+        found = id_number_lookup(by=by, id_number=number, purpose="grant", ip_address=data.ip_address)
+        if found is not None:
+            found = Child.objects.select_related("household_region", "region").get(pk=found.pk)
         if found is None:
             raise _fail("child_id_number", _("No child with this identity number is recorded: register the child first."))
         child, in_area = found, child_list(user=by).filter(id=found.id).exists()
@@ -191,6 +195,7 @@ def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> 
     if Grant.objects.filter(taken, child=child, kind=data.kind, school_year=school_year).exists():
         raise _fail("school_year", _("This student already has a grant (or a filing) for the school year %(y)s.") % {"y": school_year})
     try:
+        # Not before: a refused filing by number still leaves its lookup in the access log.
         with transaction.atomic():
             grant = Grant.objects.create(
                 child=child,
@@ -207,9 +212,9 @@ def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> 
                 submitted_on=today,
                 submitted_by=by,
             )
+            audit_record(actor=by, action="grant.submitted", target=grant, detail={"school_year": school_year, "county": county.code})
     except IntegrityError:
         raise _fail("school_year", _("This student already has a grant (or a filing) for the school year %(y)s.") % {"y": school_year}) from None
-    audit_record(actor=by, action="grant.submitted", target=grant, detail={"school_year": school_year, "county": county.code})
     return grant
 
 
@@ -375,7 +380,7 @@ def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
     paid its earlier instalments in the next run (nothing lost). Called inside the run's
     transaction (the run's row is locked while `computing`): the run's own earlier lines are
     dropped first, so a recomputation of a draft starts afresh; any other run's lines stand.
-    Stores and answers the run's grant count and total (`grant_count`, `grant_total`)."""
+    Sets and answers the run's grant count and total (`grant_count`, `grant_total`: saved with the run)."""
     GrantPayout.objects.filter(run=run).delete()
     params: dict[str, int | datetime.date] = {"run": run.id, "county": run.region_id, "month": run.month}
     if connection.vendor == "postgresql":
@@ -393,6 +398,6 @@ def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
         GrantPayout.objects.bulk_create(rows, ignore_conflicts=True)
         agg = GrantPayout.objects.filter(run=run).aggregate(n=Count("id"), s=Sum("amount"))
         count, total = agg["n"], agg["s"] or 0
+    # Stored by the run's own save (update_fields of _payout_run_compute), in the same transaction.
     run.grant_count, run.grant_total = int(count), Decimal(total).quantize(Decimal("0.01"))
-    PayoutRun.objects.filter(id=run.id).update(grant_count=run.grant_count, grant_total=run.grant_total)
     return run.grant_count, run.grant_total

@@ -12,7 +12,7 @@ from benefits.grants import selectors, services
 from benefits.grants.forms import EndForm, GrantForm, RejectForm, RenewForm
 from benefits.grants.models import Grant
 from cases.applications.views import _default_township
-from cases.children.lookups import IdNumberLookupThrottled, id_number_lookup
+from cases.children.lookups import IdNumberLookupThrottled
 from cases.children.selectors import child_get, child_visible
 from cases.children.views import lookup_throttled_page
 from welfare.audit import client_ip
@@ -45,9 +45,8 @@ def grant_new(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "child"}
         try:
-            if child is None:  # by identity number: a lookup (cases.children.lookups)
-                id_number_lookup(by=request.user, id_number=data.get("child_id_number"), purpose="grant", ip_address=client_ip(request))
-            grant = services.grant_apply(by=request.user, data=services.GrantInput(child=child, **data))
+            # by identity number: the service makes the lookup (cases.children.lookups)
+            grant = services.grant_apply(by=request.user, data=services.GrantInput(child=child, ip_address=client_ip(request), **data))
         except IdNumberLookupThrottled as exc:
             return lookup_throttled_page(request, exc)
         except ApplicationError as exc:

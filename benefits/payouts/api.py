@@ -154,9 +154,9 @@ class PayoutSerializer(serializers.ModelSerializer):
 
 class PayoutFilter(filters.FilterSet):
     """The payout table has one B-tree, its key (child and month): the child and month filters read
-    through it (Payout.of_child, Payout.in_months); the run filter through the BRIN run index."""
+    through it (Payout.of_child, Payout.in_months), and so does the run filter (Payout.of_run)."""
 
-    run = filters.NumberFilter(field_name="run_id")
+    run = filters.NumberFilter(method="filter_run")
     child = filters.NumberFilter(method="filter_child")
     category = filters.ChoiceFilter(choices=PAID_CHOICES)
     month = filters.CharFilter(method="filter_month", label="YYYY-MM")
@@ -164,6 +164,12 @@ class PayoutFilter(filters.FilterSet):
     class Meta:
         model = Payout
         fields = ["run", "child", "category", "month"]
+
+    def filter_run(self, queryset, name, value):
+        run = PayoutRun.objects.filter(id=value).first() if value == int(value) and 0 < value < 1 << 63 else None
+        if run is None:
+            return queryset.none()
+        return queryset.filter(Payout.of_run(run))
 
     def filter_child(self, queryset, name, value):
         if value != int(value) or not 0 < value < 1 << PAYOUT_CHILD_BITS:

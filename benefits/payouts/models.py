@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -119,11 +119,14 @@ class Payout(models.Model):
     more than the insert itself (measured: COMMIT of a 10,000-row county 0.94 s with them, 0.01 s
     without).
 
-    The only B-tree is the primary key (measured on the 1,000,000-row benchmark, see
-    benchmarks/payouts.py: each further B-tree costs about half the bare insert):
+    The only index is the primary key (measured on the 1,000,000-row benchmark, see
+    benchmarks/payouts.py: each further B-tree costs about half the bare insert, and even a BRIN
+    index on `run` cost 2–3 extra buffer accesses per row on PostgreSQL 15, about a tenth of the run):
     - a run's rows (the run page's change from last month, the bank export, the payouts API
-      filtered by run, the totals, the recomputation of a draft) are found through a BRIN index on
-      `run` (benefits/payouts/schema.py; a run's rows are written together, so they lie together);
+      filtered by run, the totals, the recomputation of a draft) through the primary key: the key
+      of each child with an enrollment in the run's county, in the run's month (Payout.of_run; an
+      enrollment's county and child never change, which the database enforces, so these keys hold
+      every row the run wrote);
     - a child's payments (the enrollment page, adjustments' "not more than was paid") through the
       primary key: payout_id of the child and each month;
     - a month's payments (dashboards) through the primary key's range for the month."""
@@ -195,6 +198,15 @@ class Payout(models.Model):
             keys.append(payout_id(child_id, month))
             month = add_months(month, 1)
         return Q(pk__in=keys, child_id=child_id)
+
+    @staticmethod
+    def of_run(run: "PayoutRun") -> Q:
+        """A run's payouts, through the primary key (there is no index on `run`): the run writes only
+        rows of children enrolled in its county, keyed by child and the run's month, so its rows are
+        among the keys of the county's enrollments (every one, ended ones too). The database refuses
+        changing an enrollment's county or child (benefits/payouts/schema.py), so none is missed."""
+        keys = Enrollment.objects.filter(county_id=run.region_id).values(key=F("child_id").bitor(payout_month_base(run.month)))
+        return Q(pk__in=keys, run_id=run.id)
 
     @staticmethod
     def in_months(months) -> Q:

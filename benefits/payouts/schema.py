@@ -1,8 +1,8 @@
 """PostgreSQL physical design of the payout run, installed after every `migrate` (post_migrate,
 idempotent): what Django's model layer cannot express and the monthly run relies on.
 
-The payout table's key check and BRIN run index, and the run's covering enrollment index, are
-below too (see benefits.payouts.models.Payout).
+The payout table's key check, the run's covering enrollment index and the rule that an
+enrollment's county and child never change (a run's rows are found through them) are below too (see benefits.payouts.models.Payout).
 
 `benefits_enrollment.paid_through`: the last month an enrollment may be paid, kept by the
 database itself (triggers), so the run's INSERT … SELECT reads the enrollment row alone and never
@@ -34,6 +34,11 @@ $$;
 CREATE OR REPLACE FUNCTION benefits_enrollment_paid_through() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE last_month date;
 BEGIN
+    -- A run's payouts are found through the enrollments of its county (Payout.of_run): an
+    -- enrollment's county and child are fixed once written (a move is a transfer: a new enrollment).
+    IF TG_OP = 'UPDATE' AND (NEW.county_id IS DISTINCT FROM OLD.county_id OR NEW.child_id IS DISTINCT FROM OLD.child_id) THEN
+        RAISE EXCEPTION 'benefits_enrollment %: its county and child never change', OLD.id USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
     SELECT benefits_child_last_month(c.birth_date, c.died_on) INTO last_month FROM cases_child c WHERE c.id = NEW.child_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'benefits_enrollment: child % does not exist', NEW.child_id USING ERRCODE = 'foreign_key_violation';
@@ -74,10 +79,10 @@ DO $$ BEGIN
     END IF;
 END $$;
 
--- A run's rows: written together, so they lie together; a BRIN index finds them for a fraction
--- of a B-tree's upkeep. A block range is summarised by autovacuum once the inserts have moved on
--- to the next one (autosummarize); until then a lookup reads the range in full.
-CREATE INDEX IF NOT EXISTS payout_run_brin ON benefits_payout USING brin (run_id) WITH (pages_per_range = 128, autosummarize = on);
+-- No index on the payout's run (each index is paid for by every row the run writes; a BRIN index
+-- cost 2-3 buffer accesses per row on PostgreSQL 15): a run's rows are found through the primary
+-- key, from the enrollments of its county (Payout.of_run).
+DROP INDEX IF EXISTS payout_run_brin;
 """
 
 

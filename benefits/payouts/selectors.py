@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from benefits.enrollments.models import Enrollment
 from benefits.grants.selectors import grant_export_rows
-from benefits.payouts.models import PAYOUT_EPOCH, Adjustment, Payout, PayoutRun, payout_id
+from benefits.payouts.models import PAYOUT_EPOCH, Adjustment, Payout, PayoutRun, payout_id, payout_month_base
 from cases.children.categories import Category
 from welfare.idnumber import mask_id_number
 from welfare.months import add_months, eighteen_cutoff, month_start
@@ -76,13 +76,20 @@ def _stop_reason(*, enrollment: Enrollment | None, child_birth: datetime.date, d
     return str(_("No standard applies this month"))
 
 
+# A run's rows and the county's rows of the month before, both through the primary key from the
+# keys of the county's enrollments (Payout.of_run: there is no index on the payout's run).
 _DIFFERENCES_SQL = """
+    WITH enrolled AS (SELECT DISTINCT child_id FROM benefits_enrollment WHERE county_id = %s)
     SELECT COALESCE(a.child_id, b.child_id), a.amount, b.amount, a.category, b.category,
            a.standard_id, b.standard_id, a.enrollment_id, b.enrollment_id
-    FROM (SELECT child_id, amount, category, standard_id, enrollment_id FROM benefits_payout WHERE run_id = %s) a
+    FROM (
+        SELECT p.child_id, p.amount, p.category, p.standard_id, p.enrollment_id FROM benefits_payout p
+        WHERE p.id IN (SELECT %s | child_id FROM enrolled) AND p.run_id = %s
+    ) a
     FULL OUTER JOIN (
         SELECT p.child_id, p.amount, p.category, p.standard_id, p.enrollment_id FROM benefits_payout p
-        JOIN benefits_payoutrun r ON r.id = p.run_id WHERE r.region_id = %s AND p.month = %s
+        JOIN benefits_payoutrun r ON r.id = p.run_id
+        WHERE p.id IN (SELECT %s | child_id FROM enrolled) AND r.region_id = %s AND p.month = %s
     ) b ON a.child_id = b.child_id
     WHERE a.child_id IS NULL OR b.child_id IS NULL OR a.amount <> b.amount OR a.category <> b.category
     ORDER BY 1
@@ -95,7 +102,10 @@ def _payout_differences(*, run: PayoutRun, previous: datetime.date, limit: int) 
     (child, amount, previous amount, category, previous category, standard, previous standard,
     enrollment, previous enrollment))."""
     with connection.cursor() as cur:
-        cur.execute(_DIFFERENCES_SQL, [run.id, run.region_id, previous])
+        cur.execute(
+            _DIFFERENCES_SQL,
+            [run.region_id, payout_month_base(run.month), run.id, payout_month_base(previous), run.region_id, previous],
+        )
         rows = cur.fetchall()
     counts = {"new": 0, "stopped": 0, "changed": 0}
     picked = []
@@ -200,7 +210,7 @@ def payout_export_rows(*, user, run: PayoutRun, full_id_numbers: bool = False):
         return number if reveal else mask_id_number(number)
 
     payouts = (
-        Payout.objects.filter(run=run)
+        Payout.objects.filter(Payout.of_run(run))
         .order_by("id")
         .values_list(
             "child__name", "child__id_number", "category", "amount",

@@ -117,7 +117,12 @@ def payout_runs_start_all(*, month, region: Region | None = None, enqueue: bool 
                     runs[run.region_id] = run
             started = [runs[c.id] for c in counties]
             if enqueue:
-                for run in started:
+                # Longest first (the workers take tasks in queue order): the counties that paid most
+                # last month are queued first, so no large county is left to run alone at the end.
+                last = dict(
+                    PayoutRun.objects.filter(month=add_months(month, -1), region__in=counties).values_list("region_id", "payout_count")
+                )
+                for run in sorted(started, key=lambda r: -last.get(r.region_id, 0)):
                     if run.status == PayoutRun.Status.COMPUTING:
                         _enqueue_compute(run.id)  # re-queueing a computing run is harmless: the claim decides
     except IntegrityError:  # another start of the same month created some of them meanwhile
@@ -197,7 +202,7 @@ def _resolution_map(*, run: PayoutRun, params: dict) -> tuple[list[tuple[int, st
     return mapping, problems
 
 
-def _insert_payouts(*, run: PayoutRun, mapping, params: dict) -> dict[str, tuple[int, Decimal]] | None:
+def _insert_payouts(*, run: PayoutRun, mapping, params: dict, conflict: bool = False) -> dict[str, tuple[int, Decimal]] | None:
     """Write the run's payouts. On PostgreSQL set-based INSERT … SELECT and, when the rows it wrote
     are all the run has, their totals by category (count, sum) from the statements themselves;
     None when the totals must be read back from the table (see _set_totals)."""
@@ -205,7 +210,9 @@ def _insert_payouts(*, run: PayoutRun, mapping, params: dict) -> dict[str, tuple
         return None
     by_category = all(region_id == 0 for region_id, *_rest in mapping)
     if connection.vendor == "postgresql":
-        return _insert_payouts_postgresql(run=run, mapping=mapping, params=params, by_category=by_category)
+        return _insert_payouts_postgresql(
+            run=run, mapping=mapping, params=params, by_category=by_category, conflict_possible=conflict or run.computed_at is not None
+        )
     # Portable path (SQLite, the embedded demo): the same rows through the ORM.
     lookup = {(r, c): (a, s) for r, c, a, s in mapping}
     qs = _active_enrollments(params).values_list("id", "child_id", "child__region_id", "category")
@@ -279,63 +286,68 @@ _PAYOUT_CATEGORY_SQL = (
 )
 
 
-def _insert_payouts_postgresql(*, run: PayoutRun, mapping, params: dict, by_category: bool) -> dict[str, tuple[int, Decimal]] | None:
+class _PayoutConflict(Exception):
+    """A plain INSERT of the run hit the payout key: compute the run again with ON CONFLICT."""
+
+
+def _insert_payouts_postgresql(
+    *, run: PayoutRun, mapping, params: dict, by_category: bool, conflict_possible: bool
+) -> dict[str, tuple[int, Decimal]] | None:
     """Double payment is impossible either way: the primary key (child and month) refuses it. The
     claim (the run's row locked while `computing`, see _payout_run_compute) makes this worker the only
     writer of the run, so the usual case is a first computation that conflicts with nothing: plain
-    INSERTs, one per category, whose row counts give the totals (no second read of the rows; a
-    RETURNING clause would cost 15 % more). ON CONFLICT DO NOTHING costs a speculative insertion
-    per row (measured: +40-60 % on the insert), so it is used only when a conflict is possible or
-    has happened:
+    INSERTs, one per category, sent with the planner settings in one round trip, whose row counts
+    give the totals (no second read of the rows; a RETURNING clause would cost 15 % more). ON
+    CONFLICT DO NOTHING costs a speculative insertion per row (measured: +40-60 % on the insert), so
+    it is used only when a conflict is possible or has happened:
     - the run already has rows (its computation was forced again): ON CONFLICT straight away;
     - a plain INSERT hits the key (a child paid the same month by another county's run, e.g.
-      overlapping enrollments): the savepoint is rolled back and one INSERT runs with ON CONFLICT
-      DO NOTHING, so the outcome is exactly that of ON CONFLICT DO NOTHING (the earlier payment
-      stands, nothing is paid twice)."""
+      overlapping enrollments): _PayoutConflict is raised, the whole transaction rolls back and
+      payout_run_compute computes the run again with ON CONFLICT DO NOTHING, so the outcome is
+      exactly that of ON CONFLICT DO NOTHING (the earlier payment stands, nothing is paid twice).
+      No savepoint is taken for this rare case: it would cost two round trips in every county's run."""
     m = params["month"]
     base = payout_month_base(m)
-    inserted: dict[str, tuple[int, Decimal]] | None = None
+    # A county is a small slice of the enrollments: read them through the index rather than
+    # scanning the table; no JIT compilation for a statement this short. Local to this transaction.
     with connection.cursor() as cur:
-        # A county is a small slice of the enrollments: read them through the index rather than
-        # scanning the table; no JIT compilation for a statement this short. Local to this
-        # transaction.
-        cur.execute(_RUN_SETTINGS)
         # A run holds rows only once a computation of it has committed (rows, totals and
         # computed_at are written in one transaction; a recomputation deletes the rows and clears
         # computed_at). The hint only chooses the faster statement: if it were ever wrong, the
-        # key would still refuse a second payment (see the savepoint below).
-        conflict_possible = run.computed_at is not None
+        # key would still refuse a second payment (see _PayoutConflict).
         if not conflict_possible:
             try:
-                with transaction.atomic():  # a savepoint: a conflict rolls back these INSERTs only
-                    inserted = {}
-                    if by_category:
-                        # Every category in one round trip (client-side binding, one result and
-                        # row count per statement).
-                        cur.execute(
-                            ";".join([_PAYOUT_CATEGORY_SQL] * len(mapping)),
-                            [v for _r, c, a, sid in mapping for v in (base, run.id, m, a, sid, params["county"], m, m, c)],
-                        )
-                        results = cur.cursor
-                        for _region, category, amount, _standard in mapping:
-                            if results.rowcount:
-                                inserted[category] = (results.rowcount, amount * results.rowcount)
-                            results.nextset()
-                    else:
-                        sql, flat = _payout_insert_sql(mapping=mapping, by_category=False, on_conflict=False)
-                        cur.execute(
-                            f"WITH ins AS ({sql} RETURNING category, amount) "  # noqa: S608 - constant fragments and %s placeholders only
-                            "SELECT category, COUNT(*), SUM(amount) FROM ins GROUP BY category ORDER BY category",
-                            [base, run.id, m, *flat, params["county"], m, m],
-                        )
-                        inserted = {category: (n, s) for category, n, s in cur.fetchall()}
-            except IntegrityError:
-                logger.info("payout run %s: a payout already exists for some child this month; skipping it", run.id)
-                inserted, conflict_possible = None, True
-        if conflict_possible:
-            sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=True)
-            cur.execute(sql, [base, run.id, m, *flat, params["county"], m, m])
-    return inserted
+                if by_category:
+                    # The settings and every category's insert in one round trip (client-side
+                    # binding, one result and row count per statement).
+                    cur.execute(
+                        ";".join([_RUN_SETTINGS] + [_PAYOUT_CATEGORY_SQL] * len(mapping)),
+                        [v for _r, c, a, sid in mapping for v in (base, run.id, m, a, sid, params["county"], m, m, c)],
+                    )
+                    results = cur.cursor
+                    for _setting in range(_RUN_SETTINGS.count(";") + 1):
+                        results.nextset()
+                    inserted: dict[str, tuple[int, Decimal]] = {}
+                    for _region, category, amount, _standard in mapping:
+                        if results.rowcount:
+                            inserted[category] = (results.rowcount, amount * results.rowcount)
+                        results.nextset()
+                    return inserted
+                sql, flat = _payout_insert_sql(mapping=mapping, by_category=False, on_conflict=False)
+                cur.execute(
+                    f"{_RUN_SETTINGS}; WITH ins AS ({sql} RETURNING category, amount) "  # noqa: S608 - constant fragments and %s placeholders only
+                    "SELECT category, COUNT(*), SUM(amount) FROM ins GROUP BY category ORDER BY category",
+                    [base, run.id, m, *flat, params["county"], m, m],
+                )
+                for _setting in range(_RUN_SETTINGS.count(";") + 1):
+                    cur.cursor.nextset()
+                return {category: (n, s) for category, n, s in cur.fetchall()}
+            except IntegrityError as exc:
+                raise _PayoutConflict from exc
+        cur.execute(_RUN_SETTINGS)
+        sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=True)
+        cur.execute(sql, [base, run.id, m, *flat, params["county"], m, m])
+    return None
 
 
 def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None = None, *, no_adjustments: bool = False) -> None:
@@ -345,7 +357,7 @@ def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None 
     totals: dict[str, dict] = {}
     count, total = 0, Decimal("0.00")
     if inserted is None:
-        rows = Payout.objects.filter(run=run).values("category").annotate(n=Count("id"), s=Sum("amount")).order_by("category")
+        rows = Payout.objects.filter(Payout.of_run(run)).values("category").annotate(n=Count("id"), s=Sum("amount")).order_by("category")
         inserted = {row["category"]: (row["n"], row["s"]) for row in rows}
     for category, (n, s) in sorted(inserted.items()):
         amount = Decimal(s).quantize(Decimal("0.01"))
@@ -368,7 +380,12 @@ def payout_run_compute(*, run_id: int) -> PayoutRun | None:
     store the totals and flip to draft. A crash rolls everything back; the run stays `computing`
     and the next delivery of the task completes it. Returns None when there was nothing to do."""
     try:
-        return _payout_run_compute(run_id=run_id)
+        try:
+            return _payout_run_compute(run_id=run_id)
+        except _PayoutConflict:
+            # Rolled back as a whole: computed again, the rows already paid this month skipped.
+            logger.info("payout run %s: a payout already exists for some child this month; skipping it", run_id)
+            return _payout_run_compute(run_id=run_id, conflict=True)
     except OperationalError:
         raise  # transient (connection lost, lock timeout…): the task retries
     except Exception as exc:
@@ -380,7 +397,7 @@ def payout_run_compute(*, run_id: int) -> PayoutRun | None:
 
 
 @transaction.atomic
-def _payout_run_compute(*, run_id: int) -> PayoutRun | None:
+def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | None:
     # The claim: lock the run while it is still `computing`. A second worker waits on the lock and
     # then, the run being a draft by then, finds nothing (PostgreSQL re-checks the condition on
     # the row the first worker committed).
@@ -396,7 +413,7 @@ def _payout_run_compute(*, run_id: int) -> PayoutRun | None:
     run.started_at = timezone.now()
     params = {"county": run.region_id, "month": run.month, "cutoff": eighteen_cutoff(run.month)}
     mapping, problems = _resolution_map(run=run, params=params)
-    inserted = _insert_payouts(run=run, mapping=mapping, params=params)
+    inserted = _insert_payouts(run=run, mapping=mapping, params=params, conflict=conflict)
     grant_payouts_insert(run=run)  # education-grant instalments, apart from allowances: benefits/grants/services.py
     attached = Adjustment.objects.filter(county_id=run.region_id, run__isnull=True, month__lte=run.month).update(run=run)
     # A first computation (or one after payout_run_recompute, which detaches them) holds only the
@@ -409,7 +426,7 @@ def _payout_run_compute(*, run_id: int) -> PayoutRun | None:
     run.save(
         update_fields=[
             "payout_count", "total_amount", "totals_by_category", "adjustment_count", "adjustment_total",
-            "problems", "status", "computed_at", "error", "attempts", "started_at",
+            "problems", "status", "computed_at", "error", "attempts", "started_at", "grant_count", "grant_total",
         ]
     )
     audit_record(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count)
@@ -425,7 +442,7 @@ def payout_run_recompute(*, by, run: PayoutRun) -> PayoutRun:
     run = PayoutRun.objects.select_for_update().get(id=run.id)
     if run.status not in (PayoutRun.Status.DRAFT, PayoutRun.Status.FAILED):
         raise _fail("status", _("Only a draft or failed run can be computed again; an approved run is frozen."))
-    Payout.objects.filter(run=run).delete()
+    Payout.objects.filter(Payout.of_run(run)).delete()
     Adjustment.objects.filter(run=run).update(run=None)
     run.status, run.payout_count, run.total_amount, run.totals_by_category = PayoutRun.Status.COMPUTING, 0, 0, {}
     run.adjustment_count, run.adjustment_total, run.problems, run.error = 0, 0, [], ""

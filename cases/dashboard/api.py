@@ -48,6 +48,14 @@ class DashboardSummaryView(APIView):
                 ),
                 "case_reports_overdue": serializers.IntegerField(help_text="reports past respond_by, not screened"),
                 "computed_at": serializers.DateTimeField(allow_null=True),
+                "grants": inline_serializer(
+                    "GrantFigures",
+                    {
+                        "students": serializers.IntegerField(help_text="approved education grants of the school year"),
+                        "by_study_level": serializers.DictField(child=serializers.IntegerField()),
+                        "by_month": serializers.ListField(child=serializers.DictField(), help_text="{month, count, amount}"),
+                    },
+                ),
             },
         ),
     )

@@ -22,6 +22,7 @@ DESIGN_FIELDS = {
     "/api/standards/": {"id", "region", "category", "monthly_amount", "refers_to", "effective_from", "document"},
     "/api/enrollments/": {"id", "child", "category", "start_month", "end_month", "end_reason", "status"},
     "/api/payout-runs/": {"id", "region", "month", "status", "payout_count", "total_amount", "totals_by_category"},
+    "/api/grants/": {"id", "child", "kind", "school", "study_level", "school_year", "annual_amount", "instalments", "status"},
     "/api/payouts/": {"id", "run", "child", "category", "month", "amount", "standard"},
     "/api/checks/": {"id", "child", "checked_on", "kind", "risk_level", "notes"},
 }
@@ -49,6 +50,10 @@ DESIGN_PATHS = [
     ("/api/placements/", "get"),
     ("/api/reports/", "get"),
     ("/api/dashboard/summary/", "get"),
+    ("/api/grants/", "post"),
+    ("/api/grants/{id}/approve/", "post"),
+    ("/api/grants/{id}/reject/", "post"),
+    ("/api/grants/{id}/end/", "post"),
 ]
 
 

@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "CareDomainEnum": "institutions.placements.models.CareRecord.Domain",
         "PlanMeasureDomainEnum": "cases.protection.models.PlanMeasure.Domain",
         "RiskLevelEnum": "cases.checks.models.Check.RiskLevel",
+        "GrantKindEnum": "benefits.grants.models.GrantKind",  # the education grant (benefits/grants)
     },
     # The schema and its docs page are for signed-in users only, like every other /api/ URL.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
