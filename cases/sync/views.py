@@ -145,10 +145,11 @@ def service_worker(request):
     body = render_to_string(
         "cases/sync/sw.js",
         {
+            # JSON literals: the template writes them into the script as they are.
             "precache": json.dumps(_precache()),
-            "workbox_sw": static(WORKBOX_FILES[0]),
-            "workbox_prefix": static("vendor/workbox/"),
-            "app_url": APP_URL,
+            "workbox_sw": json.dumps(static(WORKBOX_FILES[0])),
+            "workbox_prefix": json.dumps(static("vendor/workbox/")),
+            "app_url": json.dumps(APP_URL),
         },
     )
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
