@@ -357,7 +357,12 @@ def _export_params() -> list[OpenApiParameter]:
     ),
     partial_update=extend_schema(
         request=ChildWriteSerializer,
-        responses={200: ChildSerializer, 400: OpenApiResponse(description="field errors"), 403: OpenApiResponse(description="outside scope or role")},
+        responses={
+            200: ChildSerializer,
+            400: OpenApiResponse(description="field errors"),
+            403: OpenApiResponse(description="outside scope or role"),
+            409: OpenApiResponse(description="stale version: the fields in conflict, kept for the supervisor"),
+        },
     ),
 )
 class ChildViewSet(ExportErrorsAsJsonMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

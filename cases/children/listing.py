@@ -33,11 +33,13 @@ from welfare.roles import Role
 
 CHILD_COLUMNS = (
     "id", "name", "id_number", "sex", "birth_date", "region__code", "household_region__code", "check_state",
-    "next_check_due", "school", "registered_on", "review_status",
+    "next_check_due", "school", "registered_on", "review_status", "version",
 )
 
 
-GUARDIAN_COLUMNS = ("id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian")
+GUARDIAN_COLUMNS = (
+    "id", "name", "relation", "id_number", "phone", "is_migrant_worker", "work_place", "can_act_as_guardian", "version",
+)
 
 
 def _date(value: datetime.date | None) -> str | None:
@@ -60,6 +62,7 @@ def _guardian(g, *, encrypted: bool = False) -> dict:
         "is_migrant_worker": g[5],
         "work_place": g[6],
         "can_act_as_guardian": g[7],
+        "version": g[8],
     }
 
 
@@ -82,6 +85,7 @@ def _child(c, *, categories: list[str], guardians: list[dict], encrypted: bool =
         "registered_on": _date(c[10]),
         "review_status": c[11],
         "guardians": guardians,
+        "version": c[12],
     }
 
 
@@ -113,12 +117,12 @@ def child_rows(ids: list[int], *, on: datetime.date) -> list[dict]:
 # then this), guardians as JSON arrays in GUARDIAN_COLUMNS order.
 _PG_PAGE = """
 SELECT c.id, c.name, c.id_number, c.sex, c.birth_date, r.code, h.code, c.check_state, c.next_check_due,
-       c.school, c.registered_on, c.review_status,
+       c.school, c.registered_on, c.review_status, c.version,
        ARRAY(SELECT m.category FROM cases_categorymembership m
              WHERE m.child_id = c.id AND m.start_date <= %(on)s AND (m.end_date IS NULL OR m.end_date >= %(on)s)
              ORDER BY m.category),
        (SELECT json_agg(json_build_array(g.id, g.name, g.relation, g.id_number, g.phone, g.is_migrant_worker,
-                                         g.work_place, g.can_act_as_guardian) ORDER BY g.id)
+                                         g.work_place, g.can_act_as_guardian, g.version) ORDER BY g.id)
         FROM cases_guardian g WHERE g.child_id = c.id)
 FROM cases_child c
 JOIN welfare_region r ON r.id = c.region_id
@@ -135,7 +139,7 @@ def child_rows_postgresql(ids: list[int], *, on: datetime.date) -> list[dict]:
         cur.execute(_PG_PAGE, {"on": on, "ids": ids})
         by_id = {
             c[0]: _child(
-                c, categories=list(c[12]), guardians=[_guardian(g, encrypted=True) for g in (c[13] or [])], encrypted=True
+                c, categories=list(c[13]), guardians=[_guardian(g, encrypted=True) for g in (c[14] or [])], encrypted=True
             )
             for c in cur.fetchall()
         }

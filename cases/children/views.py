@@ -501,8 +501,9 @@ def worklist_page(request):
         "can_register": can(user, Action.CREATE),
     }
     from cases.sync.selectors import edit_conflict_queue, edit_conflicts_sent_by
+    from cases.sync.views import field_label
 
-    context["conflicts_mine"] = edit_conflicts_sent_by(user=user).filter(status="open")[:20]
+    context["conflicts_mine"] = [(c, field_label(c)) for c in edit_conflicts_sent_by(user=user).filter(status="open")[:20]]
     context["conflicts_to_decide"] = edit_conflict_queue(user=user).count() if _can_review(user) else None
     return render(request, "cases/children/worklist.html", context)
 

@@ -8,7 +8,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.children.models import Child, Guardian
 from cases.sync import selectors, services
@@ -53,6 +53,7 @@ def _row(conflict: EditConflict) -> dict:
     }
 
 
+@require_GET
 @login_required
 def conflict_queue_page(request):
     """The supervisor's queue: both values of every clash in the area; pick one."""
@@ -132,6 +133,7 @@ def _precache() -> list[dict]:
     return [{"url": APP_URL, "revision": app_revision}, *files]
 
 
+@require_GET
 def service_worker(request):
     """The service worker, at the site's root so that its scope is the whole site. It keeps the
     offline app and its files (Workbox, served from /static/vendor/workbox/, never a CDN) and,
@@ -145,10 +147,11 @@ def service_worker(request):
     body = render_to_string(
         "cases/sync/sw.js",
         {
+            # JSON literals: the template writes them into the script as they are.
             "precache": json.dumps(_precache()),
-            "workbox_sw": static(WORKBOX_FILES[0]),
-            "workbox_prefix": static("vendor/workbox/"),
-            "app_url": APP_URL,
+            "workbox_sw": json.dumps(static(WORKBOX_FILES[0])),
+            "workbox_prefix": json.dumps(static("vendor/workbox/")),
+            "app_url": json.dumps(APP_URL),
         },
     )
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
@@ -157,6 +160,7 @@ def service_worker(request):
     return response
 
 
+@require_GET
 def manifest(request):
     """The web app manifest: installable, starts on the offline app."""
     from django.http import JsonResponse
@@ -182,6 +186,7 @@ def manifest(request):
     return response
 
 
+@require_GET
 @login_required
 def offline_app_page(request):
     """The offline web app: one page, the same for every user (no personal data in it: the data

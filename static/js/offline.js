@@ -787,7 +787,7 @@
     [/^\/cases\/children\/new\/$/, "/register"],
     [/^\/cases\/children\/(\d+)\/$/, "/child/$1"],
     [/^\/cases\/checks\/child\/(\d+)\/new\/$/, "/check/$1"],
-    [/^\/cases\/protection\/reports\/new\/$/, "/report"],
+    [/^\/cases\/protection\/report\/$/, "/report"],
   ];
 
   function route() {

@@ -243,3 +243,21 @@ def test_it_walks_every_model_for_institution_staff(unplaced_world):
     """The world has a record of the institution models the staff must not see."""
     for model in (Staff, Placement, Training, Inspection):
         assert model in unplaced_world.objects, unplaced_world.skipped.get(model)
+
+
+def test_it_gives_institution_staff_no_offline_village_and_no_conflict_queue(staff_user, placed, village_director, township_supervisor):
+    """Offline entry (cases/sync) is the village director's: a carer gets no copy of a village,
+    sees no edit conflict about a child in their care and decides none."""
+    from cases.children.services import guardian_update
+    from cases.sync.services import guardian_update_versioned
+
+    guardian = placed.in_care.guardians.get()
+    guardian_update(by=township_supervisor, guardian=guardian, phone="13700000003")
+    conflict = guardian_update_versioned(by=village_director, guardian=guardian, version=1, phone="13900000002").conflicts[0]
+    assert _api(staff_user).get("/api/offline/village/").status_code == 403
+    page = Client()
+    page.force_login(staff_user)
+    assert page.get("/cases/sync/conflicts/").status_code == 403
+    assert page.post(f"/cases/sync/conflicts/{conflict.id}/resolve/", {"choice": "proposed"}).status_code == 404
+    guardian.refresh_from_db()
+    assert guardian.phone == "13700000003"

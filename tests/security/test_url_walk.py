@@ -27,6 +27,8 @@ ENDPOINTS = all_endpoints()
 
 # Open to anyone: signing in and out, the language switch, the API token exchange.
 PUBLIC = {"/login/", "/logout/", "/language/", "/api/auth/token/", "/admin/login/", "/admin/logout/"}
+# The offline web app's service worker and manifest: no data in them, fetched before any sign-in.
+PUBLIC |= {"/sw.js", "/manifest.webmanifest"}
 DENIED = {401, 403, 404, 405}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Page actions that act on the caller's own record only, and answer with their usual redirect

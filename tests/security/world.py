@@ -89,6 +89,10 @@ def _value_for(fld, world: World, regions, marker: str):
         return False
     if isinstance(fld, (models.IntegerField, models.FloatField)):
         return 1
+    if isinstance(fld, models.UUIDField):
+        import uuid
+
+        return uuid.uuid5(uuid.NAMESPACE_URL, marker)
     if isinstance(fld, models.JSONField):
         return {}
     if isinstance(fld, models.BinaryField):

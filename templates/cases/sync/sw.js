@@ -5,15 +5,15 @@
    - pages (navigations): always from the network, never kept (they hold personal data);
      without network, the offline app answers, and shows the page asked for from its own data;
    - nothing else is cached: the API is never answered from a cache. */
-importScripts("{{ workbox_sw|escapejs }}");
-workbox.setConfig({ debug: false, modulePathPrefix: "{{ workbox_prefix|escapejs }}" });
+importScripts({{ workbox_sw|safe }});
+workbox.setConfig({ debug: false, modulePathPrefix: {{ workbox_prefix|safe }} });
 workbox.core.setCacheNameDetails({ prefix: "welfare" });
 workbox.core.skipWaiting();
 workbox.core.clientsClaim();
 workbox.precaching.cleanupOutdatedCaches();
 workbox.precaching.precacheAndRoute({{ precache|safe }});
 
-var APP_URL = "{{ app_url|escapejs }}";
+var APP_URL = {{ app_url|safe }};
 
 workbox.routing.registerRoute(
   function (options) { return options.request.mode === "navigate"; },

@@ -70,3 +70,26 @@ def test_outsiders_see_nothing_and_decide_nothing(conflict, regions):
         assert "王小明" not in client.get("/cases/sync/conflicts/").content.decode()
         assert client.post(f"/cases/sync/conflicts/{conflict.id}/resolve/", {"choice": "proposed"}).status_code == 404
     assert EditConflict.objects.get().status == "open"
+
+
+def test_the_directors_worklist_says_awaiting_supervisor_and_the_supervisors_links_the_queue(conflict, village_director, township_supervisor):
+    mine = _client(village_director).get("/cases/worklist/").content.decode()
+    assert "待督导员处理" in mine and "王小明" in mine
+    theirs = _client(township_supervisor).get("/cases/worklist/").content.decode()
+    assert "/cases/sync/conflicts/" in theirs
+
+
+def test_the_offline_app_page_holds_no_personal_data(conflict, village_director):
+    response = _client(village_director).get("/cases/sync/app/")
+    assert response.status_code == 200
+    assert "王小明" not in response.content.decode() and "director" not in response.content.decode()
+
+
+def test_the_service_worker_and_manifest_are_served_from_the_root_without_a_cdn(client):
+    sw = client.get("/sw.js")
+    body = sw.content.decode()
+    assert sw.status_code == 200 and sw["Content-Type"].startswith("text/javascript")
+    assert "/static/vendor/workbox/workbox-sw.js" in body and 'modulePathPrefix: "/static/vendor/workbox/"' in body
+    assert "storage.googleapis.com" not in body and "/cases/sync/app/" in body
+    manifest = client.get("/manifest.webmanifest").json()
+    assert manifest["start_url"] == "/cases/sync/app/" and manifest["name"].startswith("儿童福利")
