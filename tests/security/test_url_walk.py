@@ -58,6 +58,8 @@ def _payload(world, regions) -> dict:
                 "enrollment",
                 "standard",
                 "placement",
+                "finding",
+                "inspection",
             )
         },
         "region": regions.other_village.code,
