@@ -235,6 +235,19 @@ def test_it_discharges_a_child_and_refuses_a_date_before_the_admission(carer, ho
     assert in_care.left_on == D(2026, 5, 19) and in_care.discharge_reason == "adoption"
 
 
+def test_it_transfers_a_child_to_another_institution_of_the_county(carer, other_carer, home, in_care):
+    target = other_carer.institution
+    client = signed_in(carer)
+    url = f"/institutions/placements/{in_care.id}/discharge/"
+    assert target.name in html(client.get(url))
+    response = client.post(
+        url, {"form_token": "t-d-3", "left_on": "2026-05-19", "discharge_reason": "transfer", "transferred_to": str(target.id)}
+    )
+    assert response.status_code == 302, html(response)[:2000]
+    in_care.refresh_from_db()
+    assert in_care.discharge_reason == "transfer" and in_care.transferred_to == target
+
+
 def test_it_adds_a_care_record_once_and_shows_it_on_the_childs_timeline(carer, home, in_care):
     client = signed_in(carer)
     url = f"/institutions/placements/{in_care.id}/care/"
