@@ -14,6 +14,7 @@ from django.test import Client
 from cases.children.models import Child
 from institutions.models import CareRecord, Finding, Inspection, Institution, Placement, SafetyMeeting, Staff, Training
 from tests.factories import ChildFactory, InstitutionFactory, UserFactory
+from welfare.models import Notification
 from welfare.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -378,3 +379,16 @@ def test_it_links_the_county_dashboards_institution_figures_to_pages_that_answer
     overdue = html(client.get(f"/institutions/findings/overdue/?region={regions.county.code}"))
     assert "消防通道堆放杂物" in overdue
     assert "消防通道堆放杂物" not in html(client.get(f"/institutions/findings/overdue/?region={regions.township.code}"))
+
+
+def test_it_shows_the_past_deadline_notification_in_the_inbox_linked_from_the_institution_page(carer, home, finding):
+    from institutions.inspections.notifications import findings_flag_past_deadline
+
+    findings_flag_past_deadline(today=D(2026, 5, 20))
+    client = signed_in(carer)
+    assert 'href="/cases/checks/notifications/"' in html(client.get(f"/institutions/{home.id}/"))
+    inbox = html(client.get("/cases/checks/notifications/"))
+    assert "消防通道堆放杂物" in inbox
+    note = Notification.objects.get(recipient=carer)
+    followed = client.post(f"/cases/checks/notifications/{note.id}/read/", {"follow": "1"})
+    assert followed.status_code == 302 and followed["Location"] == f"/institutions/{home.id}/"
