@@ -6,7 +6,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from institutions.models import Inspection, Institution, Placement, Staff, Training
+from institutions.inspections.selectors import safety_meeting_list
+from institutions.models import CareRecord, Finding, Inspection, Institution, Placement, SafetyMeeting, Staff, Training
+from institutions.placements.selectors import care_record_list
 from institutions.selectors import inspection_list, institution_list, placement_list, staff_list, with_care_counts
 from welfare.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, ScopedInlineMixin
 from welfare.roles import Action, Role
@@ -140,13 +142,28 @@ class PlacementAdmin(ScopedHistoryAdmin):
     ordering = ("-placed_on", "id")
 
 
+class FindingInline(ScopedInlineMixin, admin.TabularInline):
+    """An inspection's findings, read here: recorded and rectified through the pages and the API
+    (institutions.inspections.services holds their rules)."""
+
+    model = Finding
+    extra = 0
+    can_delete = False
+    fields = ("text", "severity", "fix_by", "fixed_on", "fix_note")
+    readonly_fields = fields
+    add_permission = None
+    change_permission = None
+    delete_permission = None
+
+
 @admin.register(Inspection)
 class InspectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scope_selector = inspection_list
     add_permission = county_or_admin
     change_permission = county_or_admin
-    list_display = ("institution", "inspected_on", "unannounced", "findings_excerpt")
-    list_filter = ("unannounced", "institution__kind")
+    list_display = ("institution", "inspected_on", "unannounced", "level", "findings_excerpt")
+    list_filter = ("unannounced", "level", "institution__kind")
+    inlines = (FindingInline,)
     search_fields = ("institution__name", "summary")
     list_select_related = ("institution",)
     autocomplete_fields = ("institution",)
@@ -157,3 +174,35 @@ class InspectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def findings_excerpt(self, obj) -> str:
         text = obj.summary or ""
         return text[:60] + ("…" if len(text) > 60 else "")
+
+
+@admin.register(CareRecord)
+class CareRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Care records, read (written through the pages and the API: institutions.placements.services)."""
+
+    scope_selector = care_record_list
+    add_permission = None
+    change_permission = None
+    list_display = ("child", "institution", "recorded_on", "domain")
+    list_filter = ("domain",)
+    search_fields = ("child__name", "institution__name")
+    list_select_related = ("child", "institution")
+    readonly_fields = ("child", "institution", "placement", "recorded_on", "domain", "text", "recorded_by")
+    date_hierarchy = "recorded_on"
+    ordering = ("-recorded_on", "-id")
+
+
+@admin.register(SafetyMeeting)
+class SafetyMeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Safety-management meetings, read (written through the pages and the API:
+    institutions.inspections.services)."""
+
+    scope_selector = safety_meeting_list
+    add_permission = None
+    change_permission = None
+    list_display = ("institution", "held_on")
+    search_fields = ("institution__name", "topics")
+    list_select_related = ("institution",)
+    readonly_fields = ("institution", "held_on", "attendees", "topics", "recorded_by")
+    date_hierarchy = "held_on"
+    ordering = ("-held_on", "-id")

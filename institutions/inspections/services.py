@@ -63,25 +63,29 @@ class InspectionInput:
     findings: tuple[FindingInput, ...] = field(default_factory=tuple)
 
 
-def _finding_errors(findings: tuple[FindingInput, ...], *, inspected_on: datetime.date | None) -> str | None:
-    """The first thing wrong with the findings, naming the finding by its number."""
+def _finding_errors(findings: tuple[FindingInput, ...], *, inspected_on: datetime.date | None) -> dict[str, str]:
+    """What is wrong with the findings: under `findings` the first problem naming the finding by
+    its number, and each problem under `findings-<n>-<field>` (n from 0, as the page's formset)."""
     if len(findings) > MAX_FINDINGS:
-        return _("At most %(n)d findings per inspection.") % {"n": MAX_FINDINGS}
-    for number, finding in enumerate(findings, start=1):
-        problem = None
+        return {"findings": _("At most %(n)d findings per inspection.") % {"n": MAX_FINDINGS}}
+    errors: dict[str, str] = {}
+    for index, finding in enumerate(findings):
+        problem, name = None, "text"
         if not (finding.text or "").strip():
             problem = _("describe what was found")
         elif len(finding.text) > TEXT_LIMIT:
             problem = _too_long(TEXT_LIMIT)
         elif finding.severity not in Finding.Severity.values:
-            problem = _("choose its severity")
+            problem, name = _("choose its severity"), "severity"
         elif finding.fix_by is None:
-            problem = _("give the rectification deadline")
+            problem, name = _("give the rectification deadline"), "fix_by"
         elif inspected_on is not None and finding.fix_by < inspected_on:
-            problem = _("the rectification deadline cannot be before the inspection")
+            problem, name = _("the rectification deadline cannot be before the inspection"), "fix_by"
         if problem:
-            return _("Finding %(number)d: %(problem)s.") % {"number": number, "problem": problem}
-    return None
+            message = _("Finding %(number)d: %(problem)s.") % {"number": index + 1, "problem": problem}
+            errors.setdefault("findings", message)
+            errors[f"findings-{index}-{name}"] = message
+    return errors
 
 
 def _level_of(user) -> str:
@@ -102,9 +106,7 @@ def inspection_record(*, by, data: InspectionInput) -> Inspection:
         errors["inspectors"] = _too_long(200)
     if len(data.summary or "") > TEXT_LIMIT:
         errors["summary"] = _too_long(TEXT_LIMIT)
-    problem = _finding_errors(tuple(data.findings), inspected_on=data.inspected_on)
-    if problem:
-        errors["findings"] = problem
+    errors.update(_finding_errors(tuple(data.findings), inspected_on=data.inspected_on))
     _raise(errors)
     assert data.inspected_on is not None
     inspection = Inspection.objects.create(

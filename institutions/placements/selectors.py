@@ -37,3 +37,14 @@ def open_placement_of(*, user, child_id) -> Placement | None:
     return (
         placement_list(user=user).filter(child_id=child_id, left_on__isnull=True).select_related("institution").first()
     )
+
+
+def transfer_targets(*, institution) -> QuerySet:
+    """The institutions `institution` may transfer a child to: the others of its county (of its
+    own region, for a city- or province-level institution)
+    (institutions.placements.services.area_of: the one rule)."""
+    from institutions.models import Institution
+    from institutions.placements.services import area_of
+
+    area = area_of(institution)
+    return Institution.objects.filter(region__path__startswith=area.path).exclude(pk=institution.pk).order_by("name", "id")

@@ -286,7 +286,7 @@ def placement_admit(*, by, data: AdmissionInput) -> Placement:
 # --------------------------------------------------------------------------------------------
 
 
-def _area_of(institution: Institution) -> Region:
+def area_of(institution: Institution) -> Region:
     """Where an institution may transfer a child without anyone else's say: its county (or its
     own region, for a city- or province-level institution)."""
     region = institution.region
@@ -321,7 +321,7 @@ def _discharge_errors(
             errors["transferred_to"] = _("Choose the institution the child is transferred to.")
         elif to_institution.pk == placement.institution_id:
             errors["transferred_to"] = _("Choose another institution than this one.")
-        elif not _area_of(placement.institution).contains(to_institution.region):
+        elif not area_of(placement.institution).contains(to_institution.region):
             errors["transferred_to"] = _(
                 "A transfer goes to an institution of the same county (or city); further transfers are arranged by the civil-affairs bureau."
             )

@@ -23,6 +23,7 @@ from institutions.models import Institution
 from institutions.pages import institution_for_page, new_token, require_page, run_once, token_from
 from institutions.placements import services
 from institutions.placements.forms import AdmitForm, CareRecordForm, DischargeForm
+from institutions.placements.selectors import transfer_targets
 from institutions.placements.services import AdmissionInput, NewChildInput
 from institutions.selectors import placement_list
 from welfare.audit import client_ip
@@ -144,24 +145,12 @@ def _placement(request, placement_id: int):
     return get_in_scope_or_404(qs, id=placement_id)
 
 
-def _transfer_destinations(institution: Institution):
-    """Other institutions of the province that may take a child transferred (names only)."""
-    province = institution.region.path.split("/")[0] + "/"
-    return (
-        Institution.objects.filter(region__path__startswith=province)
-        .exclude(pk=institution.pk)
-        .exclude(kind__in=(Institution.Kind.WORKSTATION, Institution.Kind.SOCIAL_WORK))
-        .select_related("region")
-        .order_by("region__path", "name")[:300]
-    )
-
-
 @login_required
 def discharge_page(request, placement_id: int):
     user = request.user
     placement = _placement(request, placement_id)
     _require_write(user, placement.institution)
-    form = DischargeForm(request.POST or None, institutions=_transfer_destinations(placement.institution))
+    form = DischargeForm(request.POST or None, institutions=transfer_targets(institution=placement.institution).select_related("region")[:300])
     status = 200
     if request.method == "POST":
         status = 400

@@ -14,6 +14,7 @@ from django.test import Client
 from cases.children.models import Child
 from institutions.models import CareRecord, Finding, Inspection, Institution, Placement, SafetyMeeting, Staff, Training
 from tests.factories import ChildFactory, InstitutionFactory, UserFactory
+from welfare.models import Notification
 from welfare.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +236,19 @@ def test_it_discharges_a_child_and_refuses_a_date_before_the_admission(carer, ho
     assert in_care.left_on == D(2026, 5, 19) and in_care.discharge_reason == "adoption"
 
 
+def test_it_transfers_a_child_to_another_institution_of_the_county(carer, other_carer, home, in_care):
+    target = other_carer.institution
+    client = signed_in(carer)
+    url = f"/institutions/placements/{in_care.id}/discharge/"
+    assert target.name in html(client.get(url))
+    response = client.post(
+        url, {"form_token": "t-d-3", "left_on": "2026-05-19", "discharge_reason": "transfer", "transferred_to": str(target.id)}
+    )
+    assert response.status_code == 302, html(response)[:2000]
+    in_care.refresh_from_db()
+    assert in_care.discharge_reason == "transfer" and in_care.transferred_to == target
+
+
 def test_it_adds_a_care_record_once_and_shows_it_on_the_childs_timeline(carer, home, in_care):
     client = signed_in(carer)
     url = f"/institutions/placements/{in_care.id}/care/"
@@ -365,3 +379,56 @@ def test_it_links_the_county_dashboards_institution_figures_to_pages_that_answer
     overdue = html(client.get(f"/institutions/findings/overdue/?region={regions.county.code}"))
     assert "消防通道堆放杂物" in overdue
     assert "消防通道堆放杂物" not in html(client.get(f"/institutions/findings/overdue/?region={regions.township.code}"))
+
+
+def test_it_shows_the_past_deadline_notification_in_the_inbox_linked_from_the_institution_page(carer, home, finding):
+    from institutions.inspections.notifications import findings_flag_past_deadline
+
+    findings_flag_past_deadline(today=D(2026, 5, 20))
+    client = signed_in(carer)
+    assert 'href="/cases/checks/notifications/"' in html(client.get(f"/institutions/{home.id}/"))
+    inbox = html(client.get("/cases/checks/notifications/"))
+    assert "消防通道堆放杂物" in inbox
+    note = Notification.objects.get(recipient=carer)
+    followed = client.post(f"/cases/checks/notifications/{note.id}/read/", {"follow": "1"})
+    assert followed.status_code == 302 and followed["Location"] == f"/institutions/{home.id}/"
+
+
+def test_it_shows_the_institution_page_in_a_constant_number_of_queries(carer, home, regions, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(carer)
+    Placement.objects.create(child=ChildFactory(region=regions.village_c), institution=home, placed_on=D(2026, 1, 5))
+    Staff.objects.create(name="刘护理", position="carer", region=home.region, institution=home)
+    Inspection.objects.create(institution=home, inspected_on=D(2026, 1, 20))  # the findings' prefetch runs from one
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/institutions/{home.id}/")
+    for n in range(8):
+        Placement.objects.create(child=ChildFactory(region=regions.village_c), institution=home, placed_on=D(2026, 1, 5))
+        staff = Staff.objects.create(name=f"护理员{n}", position="carer", region=home.region, institution=home)
+        Training.objects.create(staff=staff, title="安全培训", held_on=D(2026, 3, 1), hours=4)
+        inspection = Inspection.objects.create(institution=home, inspected_on=D(2026, 2, n + 1))
+        Finding.objects.create(inspection=inspection, text=f"问题{n}", severity="low", fix_by=D(2026, 6, 1))
+        SafetyMeeting.objects.create(institution=home, held_on=D(2026, 4, n + 1), attendees="院长", topics="消防")
+    with django_assert_num_queries(len(one)):
+        client.get(f"/institutions/{home.id}/")
+
+
+def test_it_shows_the_demo_institution_user_children_care_records_findings_meetings_and_staff(time_machine):
+    from demo.seed import demo_seed
+
+    demo_seed()
+    from welfare.models import User
+
+    client = signed_in(User.objects.get(username="institution_staff"))
+    page = html(client.get("/institutions/mine/", follow=True))
+    assert "枣庄市儿童福利院" in page
+    assert "二楼消防通道堆放杂物" in page and "已超期" in page  # one past its deadline
+    assert "部分儿童健康档案未及时更新" in page  # one open
+    assert "安全管理例会" in page and "院长、护理员、社工、安全员" in page
+    assert "本年培训 1 次" in page  # the staff's trainings this year
+    placement = Placement.objects.filter(institution__name="枣庄市儿童福利院", care_records__isnull=False).first()
+    assert placement is not None
+    child_page = html(client.get(f"/cases/children/{placement.child_id}/"))
+    assert 'id="care"' in child_page and "照护记录" in child_page

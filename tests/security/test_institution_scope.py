@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.children.models import Child, Guardian
-from institutions.models import Inspection, Placement, Staff, Training
+from institutions.models import CareRecord, Finding, Inspection, Placement, SafetyMeeting, Staff, Training
 from tests.factories import ChildFactory, GuardianFactory, InstitutionFactory, UserFactory
 from tests.security.test_url_walk import ENDPOINTS, _changes, _footprint, _walk_one
 from tests.security.world import build_world
@@ -241,7 +241,7 @@ def test_it_shows_institution_staff_nothing_outside_their_institution(endpoint, 
 
 def test_it_walks_every_model_for_institution_staff(unplaced_world):
     """The world has a record of the institution models the staff must not see."""
-    for model in (Staff, Placement, Training, Inspection):
+    for model in (Staff, Placement, Training, Inspection, CareRecord, Finding, SafetyMeeting):
         assert model in unplaced_world.objects, unplaced_world.skipped.get(model)
 
 

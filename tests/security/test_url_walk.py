@@ -61,6 +61,8 @@ def _payload(world, regions) -> dict:
                 "standard",
                 "placement",
                 "grant",
+                "finding",
+                "inspection",
             )
         },
         "region": regions.other_village.code,

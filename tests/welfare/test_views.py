@@ -44,4 +44,4 @@ def test_it_counts_the_worklist_and_the_review_queue_on_the_home_tiles(regions, 
 def test_it_shows_institution_staff_the_tile_of_their_institution(regions):
     home = InstitutionFactory(region=regions.village_c)
     carer = UserFactory(username="carer", role=Role.INSTITUTION_STAFF, region=None, institution=home)
-    assert set(_tiles(carer)) == {"find", "institutions", "referrals", "case_report"}
+    assert set(_tiles(carer)) == {"my_institution", "findings_overdue", "find", "referrals", "case_report"}
