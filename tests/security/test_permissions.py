@@ -27,6 +27,8 @@ SERVICE_MODULES = sorted(
     - {p for p in ROOT.glob(".venv/**/*")}
 )
 CHECKS = {"require", "can", "require_in_scope", "get_in_scope_or_404", "in_scope"}
+# Institutions at work: who may write an institution, inspect it, rectify a finding (institutions/access.py).
+CHECKS |= {"require_write_institution", "require_inspect", "may_rectify"}
 # Services that act on the caller's own things only, where no role is needed.
 OWN_THINGS = {"draft_save", "draft_delete", "form_submission_once", "notification_mark_read", "notifications_mark_read"}
 # Called only by checked services or by trusted code (management commands, seed_demo; `by` is
