@@ -36,7 +36,7 @@ from welfare.audit import audit_record
 from welfare.errors import ApplicationError
 from welfare.models import Region, User
 from welfare.months import AddMonths, add_months
-from welfare.roles import Action, require
+from welfare.roles import Action, can, require
 from welfare.scoping import (
     record_in_scope,
     require_in_scope,
@@ -249,10 +249,13 @@ def checks_schedule_children(*, child_ids: list[int], today: datetime.date | Non
 def checks_imported_record(*, by: User, last_checks: dict[int, datetime.date]) -> int:
     """Record the last check of each migrated child (child id -> the date), made before the
     system existed: a routine check with no checker and a note that says so, and a history row.
-    The due-date rule then counts from it. Callers validate the dates (cases.children.history)
-    and hold the transaction."""
+    The due-date rule then counts from it. Only a role that records children or imports rosters;
+    the callers (child_register, the roster import) have checked the children's scope, validated
+    the dates (cases.children.history) and hold the transaction."""
     from simple_history.utils import bulk_create_with_history
 
+    if not can(by, Action.IMPORT):
+        require(by, Action.CREATE)
     if not last_checks:
         return 0
     note = str(gettext_lazy("Last check before the system went live (imported)."))

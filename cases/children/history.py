@@ -69,7 +69,8 @@ def history_errors(
     """Why this history cannot be recorded, by field (`categories`, `last_checked_on`): no date in
     the future or before the child's birth, no category begun after the last check (the check
     found the child in it), an allowance month only for a paid category, not before the month
-    of birth and not after this month (an existing caseload is paid already)."""
+    of birth or of the category's start and not after this month (an existing caseload is paid
+    already)."""
     errors: dict[str, str] = {}
     last = history.last_checked_on
     if last is not None:
@@ -105,4 +106,8 @@ def history_errors(
                 }
             elif birth_date is not None and month < month_start(birth_date):
                 errors["categories"] = _("The allowance of “%(c)s” cannot start before the child's birth month.") % {"c": label}
+            elif since is not None and month < month_start(since):
+                errors["categories"] = _("The allowance of “%(c)s” cannot start before the month the category began (%(month)s).") % {
+                    "c": label, "month": since.strftime("%Y-%m")
+                }
     return errors

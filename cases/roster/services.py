@@ -544,7 +544,8 @@ def _row_read(row: _Row, *, children: list[_ChildRow], seen_numbers: dict[str, i
     if not region_code:
         row.err("region", _("Enter the code of the village or community where the child lives."))
     categories, dated = _categories_from(row)
-    history = _history_from(row, categories=categories, dated=dated, birth_date=birth, today=today)
+    identity_refused = any(e.column in (COLUMNS["id_number"], COLUMNS["birth_date"]) for e in row.errors)
+    history = _history_from(row, categories=categories, dated=dated, birth_date=None if identity_refused else birth, today=today)
     children.append(
         _ChildRow(
             row=row.number if not row.errors else -row.number,
@@ -634,7 +635,7 @@ def _categories_from(row: _Row) -> tuple[list[str], dict[str, datetime.date]]:
 
 
 def _history_from(
-    row: _Row, *, categories: list[str], dated: dict[str, datetime.date], birth_date: datetime.date, today: datetime.date
+    row: _Row, *, categories: list[str], dated: dict[str, datetime.date], birth_date: datetime.date | None, today: datetime.date
 ) -> CaseloadHistory | None:
     """The row's caseload history (cases.children.history): the category dates, the last check,
     a paid category's first allowance month, refused by `history_errors` with the row number."""

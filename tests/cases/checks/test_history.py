@@ -28,10 +28,10 @@ def test_the_rule_counts_from_the_latest_of_registration_category_and_last_check
 
 
 @time_machine.travel(TODAY)
-def test_an_imported_last_check_schedules_the_child_and_the_daily_job_agrees(regions):
+def test_an_imported_last_check_schedules_the_child_and_the_daily_job_agrees(regions, county_official):
     child = ChildFactory(region=regions.village, birth_date=datetime.date(2015, 3, 14), registered_on=datetime.date(2024, 9, 1))
     MembershipFactory(child=child, category="left_behind", start_date=datetime.date(2024, 9, 1))
-    assert checks_imported_record(by=None, last_checks={child.id: datetime.date(2026, 2, 10)}) == 1
+    assert checks_imported_record(by=county_official, last_checks={child.id: datetime.date(2026, 2, 10)}) == 1
     assert checks_schedule_children(child_ids=[child.id], today=TODAY) == 1
     child.refresh_from_db()
     assert (child.next_check_due, child.check_state) == (datetime.date(2026, 5, 10), "overdue")
@@ -40,6 +40,15 @@ def test_an_imported_last_check_schedules_the_child_and_the_daily_job_agrees(reg
     assert Child.objects.get(id=child.id).next_check_due == datetime.date(2026, 5, 10)
     imported = Check.objects.get(child=child)
     assert imported.checked_by is None and imported.kind == "routine" and imported.history.count() == 1
+
+
+def test_only_a_role_that_records_or_imports_may_record_an_imported_check(regions, city_official):
+    from welfare.errors import PermissionDeniedError
+
+    child = ChildFactory(region=regions.village)
+    with pytest.raises(PermissionDeniedError):
+        checks_imported_record(by=city_official, last_checks={child.id: datetime.date(2026, 2, 10)})
+    assert not Check.objects.exists()
 
 
 @time_machine.travel(TODAY)

@@ -103,6 +103,7 @@ def test_the_dry_run_says_how_many_will_be_overdue_and_paid_from_which_month(cou
         (["农村留守儿童(2026-13-01)", None, None, None], "类别", "不是日期"),
         (["农村留守儿童", None, None, "2024-05"], "保障起始月份", "发放"),
         (["散居孤儿", None, None, "2026-09"], "类别", "不能晚于本月"),
+        (["散居孤儿", "2024-06-10", None, "2024-05"], "类别", "不能早于该类别开始的月份"),
     ],
 )
 @time_machine.travel(TODAY)
