@@ -124,7 +124,7 @@ def test_it_registers_a_child_with_guardians_in_one_post(village_director, regio
         format="json",
     )
     assert response.status_code == 201, response.content
-    child = Child.objects.get(id_number=number)
+    child = Child.objects.with_id_number(number).get()
     assert [g.name for g in child.guardians.all()] == ["李奶奶"]
 
 
