@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from welfare.models import ClientReceipt
+from welfare.parsers import json_depth, json_max_depth
 
 HEADER = "HTTP_X_CLIENT_UUID"
 FIELD = "client_uuid"
@@ -41,8 +42,11 @@ def client_uuid_of(request) -> uuid.UUID | None:
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type.startswith("application/json"):
             try:
-                data = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
+                text = request.body.decode("utf-8")
+                if json_depth(text) > json_max_depth():
+                    return None  # the parser refuses the body with a 400 before it is read
+                data = json.loads(text or "null")
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 return None  # the view answers the malformed body
             raw = data.get(FIELD) if isinstance(data, dict) else None
         elif content_type.startswith("application/x-www-form-urlencoded") or content_type.startswith("multipart/"):
