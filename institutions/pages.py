@@ -8,7 +8,10 @@ import secrets
 from collections.abc import Callable
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 
 from institutions.selectors import institution_list, institution_page_allowed
 from welfare.errors import ApplicationError
@@ -40,6 +43,11 @@ def token_from(request) -> str:
     return (request.POST.get(TOKEN_FIELD, "") or "")[:64] or new_token()
 
 
+def page_token(request) -> str:
+    """The token a page's form carries: the posted one again after a refusal, else a new one."""
+    return token_from(request) if request.method == "POST" else new_token()
+
+
 def run_once(request, *, form: forms.Form, kind: str, create: Callable[[], object], also=()) -> bool:
     """Run `create()` (a service call returning the saved record) once per form token. A second
     submit of the same form creates nothing and counts as done. A service's refusal goes beside
@@ -54,6 +62,28 @@ def run_once(request, *, form: forms.Form, kind: str, create: Callable[[], objec
         return False
     return True
 
+
+def form_page(
+    request,
+    *,
+    form: forms.Form,
+    kind: str,
+    create: Callable[[dict], object],
+    done: str,
+    done_url: str,
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """A page of one form that runs one service once per form token (run_once): GET shows the
+    form; a valid POST runs `create(cleaned_data)`, says `done` and goes to `done_url`; bad input
+    or a refusal shows the form again (400) with the message beside its field, nothing changed."""
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and run_once(request, form=form, kind=kind, create=lambda: create(form.cleaned_data)):
+            messages.success(request, done)
+            return redirect(done_url)
+    return render(request, template, {**context, "form": form, "form_token": page_token(request)}, status=status)
 
 
 def home_counts(*, user) -> dict[str, int]:

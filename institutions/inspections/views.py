@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -23,17 +24,13 @@ from cases.children.services import form_submission_once
 from institutions.access import may_inspect, may_rectify, may_write_institution
 from institutions.inspections import selectors, services
 from institutions.inspections.forms import InspectionForm, RectifyForm, SafetyMeetingForm, finding_formset
-from institutions.pages import institution_for_page, new_token, require_page, run_once, token_from
+from institutions.pages import form_page, institution_for_page, page_token, require_page, token_from
 from institutions.selectors import in_region_subtree
 from welfare.errors import ApplicationError
 from welfare.forms import form_add_service_errors
 from welfare.scoping import get_in_scope_or_404
 
 PAGE_SIZE = 30
-
-
-def _token(request) -> str:
-    return token_from(request) if request.method == "POST" else new_token()
 
 
 @login_required
@@ -73,7 +70,7 @@ def inspection_new_page(request, institution_id: int):
     return render(
         request,
         "institutions/inspection_new.html",
-        {"institution": institution, "form": form, "formset": formset, "form_token": _token(request)},
+        {"institution": institution, "form": form, "formset": formset, "form_token": page_token(request)},
         status=status,
     )
 
@@ -91,31 +88,19 @@ def rectify_page(request, finding_id: int):
     finding = _finding(request, finding_id)
     if not may_rectify(user, finding.inspection.institution):
         raise PermissionDenied
-    form = RectifyForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            if run_once(
-                request,
-                form=form,
-                kind="finding_rectify",
-                create=lambda: services.finding_rectify(by=user, finding=finding, fixed_on=d["fixed_on"], fix_note=d["fix_note"]),
-            ):
-                messages.success(request, _("The rectification is recorded."))
-                return redirect("institutions:institution", institution_id=finding.inspection.institution_id)
-    return render(
+    return form_page(
         request,
-        "institutions/rectify.html",
-        {
+        form=RectifyForm(request.POST or None),
+        kind="finding_rectify",
+        create=lambda d: services.finding_rectify(by=user, finding=finding, fixed_on=d["fixed_on"], fix_note=d["fix_note"]),
+        done=_("The rectification is recorded."),
+        done_url=reverse("institutions:institution", kwargs={"institution_id": finding.inspection.institution_id}),
+        template="institutions/rectify.html",
+        context={
             "finding": finding,
             "institution": finding.inspection.institution,
             "past_deadline": finding.fixed_on is None and finding.fix_by < timezone.localdate(),
-            "form": form,
-            "form_token": _token(request),
         },
-        status=status,
     )
 
 
@@ -126,27 +111,17 @@ def safety_meeting_page(request, institution_id: int):
     institution = institution_for_page(request, institution_id)
     if not may_write_institution(user, institution):
         raise PermissionDenied
-    form = SafetyMeetingForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            if run_once(
-                request,
-                form=form,
-                kind="safety_meeting_record",
-                create=lambda: services.safety_meeting_record(
-                    by=user, institution=institution, held_on=d["held_on"], attendees=d["attendees"], topics=d["topics"]
-                ),
-            ):
-                messages.success(request, _("The safety meeting is recorded."))
-                return redirect("institutions:institution", institution_id=institution.id)
-    return render(
+    return form_page(
         request,
-        "institutions/safety_meeting.html",
-        {"institution": institution, "form": form, "form_token": _token(request)},
-        status=status,
+        form=SafetyMeetingForm(request.POST or None),
+        kind="safety_meeting_record",
+        create=lambda d: services.safety_meeting_record(
+            by=user, institution=institution, held_on=d["held_on"], attendees=d["attendees"], topics=d["topics"]
+        ),
+        done=_("The safety meeting is recorded."),
+        done_url=reverse("institutions:institution", kwargs={"institution_id": institution.id}),
+        template="institutions/safety_meeting.html",
+        context={"institution": institution},
     )
 
 

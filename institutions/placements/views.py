@@ -20,7 +20,13 @@ from cases.children.lookups import IdNumberLookupThrottled, id_number_lookup, is
 from cases.children.views import lookup_throttled_page
 from institutions.access import may_write_institution
 from institutions.models import Institution
-from institutions.pages import institution_for_page, new_token, require_page, run_once, token_from
+from institutions.pages import (
+    form_page,
+    institution_for_page,
+    page_token,
+    require_page,
+    run_once,
+)
 from institutions.placements import services
 from institutions.placements.forms import AdmitForm, CareRecordForm, DischargeForm
 from institutions.placements.selectors import transfer_targets
@@ -133,7 +139,7 @@ def admit_page(request, institution_id: int):
             "form": form,
             "found": found,
             "villages": _villages_beneath(institution),
-            "form_token": token_from(request) if request.method == "POST" else new_token(),
+            "form_token": page_token(request),
         },
         status=status,
     )
@@ -150,37 +156,23 @@ def discharge_page(request, placement_id: int):
     user = request.user
     placement = _placement(request, placement_id)
     _require_write(user, placement.institution)
-    form = DischargeForm(request.POST or None, institutions=transfer_targets(institution=placement.institution).select_related("region")[:300])
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            if run_once(
-                request,
-                form=form,
-                kind="placement_discharge",
-                create=lambda: services.placement_discharge(
-                    by=user,
-                    placement=placement,
-                    left_on=d["left_on"],
-                    discharge_reason=d["discharge_reason"],
-                    note=d["note"],
-                    to_region=d["discharged_to_region"],
-                    to_institution=d["transferred_to"],
-                ),
-            ):
-                messages.success(request, _("The discharge is recorded."))
-                return redirect("institutions:institution", institution_id=placement.institution_id)
-    return render(
+    return form_page(
         request,
-        "institutions/discharge.html",
-        {
-            "placement": placement,
-            "form": form,
-            "form_token": token_from(request) if request.method == "POST" else new_token(),
-        },
-        status=status,
+        form=DischargeForm(request.POST or None, institutions=transfer_targets(institution=placement.institution).select_related("region")[:300]),
+        kind="placement_discharge",
+        create=lambda d: services.placement_discharge(
+            by=user,
+            placement=placement,
+            left_on=d["left_on"],
+            discharge_reason=d["discharge_reason"],
+            note=d["note"],
+            to_region=d["discharged_to_region"],
+            to_institution=d["transferred_to"],
+        ),
+        done=_("The discharge is recorded."),
+        done_url=reverse("institutions:institution", kwargs={"institution_id": placement.institution_id}),
+        template="institutions/discharge.html",
+        context={"placement": placement},
     )
 
 
@@ -189,29 +181,15 @@ def care_record_page(request, placement_id: int):
     user = request.user
     placement = _placement(request, placement_id)
     _require_write(user, placement.institution)
-    form = CareRecordForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            if run_once(
-                request,
-                form=form,
-                kind="care_record_add",
-                create=lambda: services.care_record_add(
-                    by=user, placement=placement, recorded_on=d["recorded_on"], domain=d["domain"], text=d["text"]
-                ),
-            ):
-                messages.success(request, _("The care record is added."))
-                return redirect(reverse("cases:child_detail", args=[placement.child_id]) + "#care")
-    return render(
+    return form_page(
         request,
-        "institutions/care_record.html",
-        {
-            "placement": placement,
-            "form": form,
-            "form_token": token_from(request) if request.method == "POST" else new_token(),
-        },
-        status=status,
+        form=CareRecordForm(request.POST or None),
+        kind="care_record_add",
+        create=lambda d: services.care_record_add(
+            by=user, placement=placement, recorded_on=d["recorded_on"], domain=d["domain"], text=d["text"]
+        ),
+        done=_("The care record is added."),
+        done_url=reverse("cases:child_detail", args=[placement.child_id]) + "#care",
+        template="institutions/care_record.html",
+        context={"placement": placement},
     )
