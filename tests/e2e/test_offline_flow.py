@@ -95,6 +95,7 @@ def test_a_director_works_offline_and_everything_is_sent_exactly_once(open_sessi
     page.evaluate(f"location.hash = '#/check/{known.id}'")
     page.fill("[name=caregiver]", "张奶奶")
     page.locator("#check-form button[type=submit]").click()
+    _wait_states(page, "waiting", 2)  # the app goes back to the worklist once the check is queued
     page.evaluate("location.hash = '#/children'")
     page.locator("main a[href^='#/child/q:']").click()
     page.locator("main a[href^='#/check/q:']").click()
