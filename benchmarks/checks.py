@@ -176,13 +176,13 @@ def _build(children: int, deferred: list[str], *, cold: bool, seed: int = 4) -> 
             member_lines.append(f"{cid}\tleft_behind\t\t{day[reg]}\t\\N\t\t\n")
             yield (
                 f"{cid}\t儿童{cid}\t\\N\t{'M' if i % 2 else 'F'}\t{birth}\t{village}\t{village}\t\t\t\t{day[reg]}\t\\N\t"
-                f"{due}\t{state}\tpending\t\t\\N\t{now}\t{now}\n"
+                f"{due}\t{state}\tpending\t\t\\N\t{now}\t{now}\t1\n"
             )
 
     village_user = {vid: n + 1 for n, vid in enumerate(village_ids)}
     child_cols = ["id", "name", "id_number", "sex", "birth_date", "region_id", "household_region_id", "school", "health_notes",
                   "disability_notes", "registered_on", "died_on", "next_check_due", "check_state", "review_status",
-                  "review_comment", "created_by_id", "created_at", "updated_at"]
+                  "review_comment", "created_by_id", "created_at", "updated_at", "version"]
     member_cols = ["child_id", "category", "sub_category", "start_date", "end_date", "reason", "end_reason"]
     check_cols = ["child_id", "checked_on", "checked_by_id", "kind", "caregiver", "father_away", "father_work_place",
                   "mother_away", "mother_work_place", "attends_school", "health", "safety_risk", "guardianship_risk",

@@ -138,14 +138,14 @@ def build_data(n: int) -> None:
         raw = cur.cursor if hasattr(cur, "cursor") else cur
         child_cols = [
             "name", "id_number", "sex", "birth_date", "region_id", "household_region_id", "school", "health_notes",
-            "disability_notes", "registered_on", "review_status", "review_comment", "created_at", "updated_at",
+            "disability_notes", "registered_on", "review_status", "review_comment", "created_at", "updated_at", "version",
         ]
 
         def children():
             for i in range(n):
                 vid = village_rows[i % len(village_rows)][0]
                 birth = datetime.date(2008 + i % 17, 1 + i % 12, 1 + i % 28)
-                yield f"C{i}\t\\N\t{'MF'[i % 2]}\t{birth}\t{vid}\t{vid}\t\t\t\t2024-01-01\tapproved\t\t{now}\t{now}\n"
+                yield f"C{i}\t\\N\t{'MF'[i % 2]}\t{birth}\t{vid}\t{vid}\t\t\t\t2024-01-01\tapproved\t\t{now}\t{now}\t1\n"
 
         _copy(raw, "cases_child", child_cols, children())
         cur.execute("SELECT min(id) FROM cases_child")
