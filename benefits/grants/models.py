@@ -155,15 +155,20 @@ class GrantPayout(models.Model):
     """One instalment of a grant, paid as a line of the county's payout run (kept apart from the
     allowance payouts: its own table and totals). Never paid twice: a unique constraint on the
     student, school year and instalment; `month` (the instalment's month) lies in the school year
-    (September to August), held by a CHECK constraint."""
+    (September to August), held by a CHECK constraint.
+
+    As on the allowance payouts (benefits.payouts.models.Payout), the foreign keys are PROTECT in
+    Django but carry no database trigger (db_constraint=False): the run's one statement takes every
+    key from the grant row it pays (and the run it locks), referenced rows are never deleted, and
+    the deferred checks cost the run's COMMIT four index probes per line."""
 
     run = models.ForeignKey(
-        "benefits.PayoutRun", verbose_name=_("payout run"), on_delete=models.PROTECT, related_name="grant_payouts"
+        "benefits.PayoutRun", verbose_name=_("payout run"), on_delete=models.PROTECT, related_name="grant_payouts", db_constraint=False
     )  # indexed: the run's lines (totals, the bank file, the run page, a recomputation)
-    grant = models.ForeignKey(Grant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="payouts")
+    grant = models.ForeignKey(Grant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="payouts", db_constraint=False)
     # No index of its own: the unique constraint (child, school_year, instalment) leads with it.
     child = models.ForeignKey(
-        "cases.Child", verbose_name=_("student"), on_delete=models.PROTECT, related_name="grant_payouts", db_index=False
+        "cases.Child", verbose_name=_("student"), on_delete=models.PROTECT, related_name="grant_payouts", db_index=False, db_constraint=False
     )
     school_year = models.CharField(_("school year"), max_length=9)
     instalment = models.PositiveSmallIntegerField(_("instalment"))
@@ -178,6 +183,7 @@ class GrantPayout(models.Model):
         on_delete=models.PROTECT,
         related_name="payouts",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

@@ -3,8 +3,9 @@ or rejection, renewal for the next school year, ending when study ends, grant st
 instalments written into the county's monthly payout run. The only place their rules live.
 
 Eligibility is one function (grant_eligibility). Instalments are written by one set-based
-INSERT … SELECT … ON CONFLICT DO NOTHING (grant_payouts_insert), called from the payout run's
-per-county transaction (benefits/payouts/services.py, _payout_run_compute); a student, school year
+INSERT … SELECT … ON CONFLICT DO NOTHING (grant_payouts_statements), sent by the payout run in the
+round trip of its other lines, in its per-county transaction (benefits/payouts/services.py,
+_payout_run_compute; grant_payouts_insert on SQLite); a student, school year
 and instalment is paid once, held by the unique constraint grant_payout_once_per_instalment.
 """
 
@@ -50,6 +51,8 @@ __all__ = [
     "grant_eligibility",
     "grant_end",
     "grant_payouts_insert",
+    "grant_payouts_record",
+    "grant_payouts_statements",
     "grant_reject",
     "grant_renew",
     "grant_standard_create",
@@ -354,7 +357,7 @@ def grant_standard_create(
 _INSERT_SQL = """
 WITH ins AS (
     INSERT INTO benefits_grantpayout (run_id, grant_id, child_id, school_year, instalment, month, amount, standard_id)
-    SELECT %(run)s, g.id, g.child_id, g.school_year, s.n, s.month,
+    SELECT %s, g.id, g.child_id, g.school_year, s.n, s.month,
            CASE WHEN s.n = g.instalments
                 THEN g.annual_amount - trunc(g.annual_amount / g.instalments, 2) * (g.instalments - 1)
                 ELSE trunc(g.annual_amount / g.instalments, 2) END,
@@ -365,8 +368,8 @@ WITH ins AS (
                    + make_interval(months => ((n - 1) * (12 / g.instalments))::int))::date AS month
         FROM generate_series(1, g.instalments) AS n
     ) s
-    WHERE g.county_id = %(county)s AND g.status IN ('approved', 'ended')
-      AND s.month <= %(month)s AND (g.end_month IS NULL OR s.month <= g.end_month)
+    WHERE g.county_id = %s AND g.status IN ('approved', 'ended')
+      AND s.month <= %s AND (g.end_month IS NULL OR s.month <= g.end_month)
     ON CONFLICT (child_id, school_year, instalment) DO NOTHING
     RETURNING amount
 )
@@ -374,30 +377,45 @@ SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM ins
 """
 
 
-def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
-    """Write the run's grant instalments: every instalment of the county's approved (or ended, up
-    to their end month) grants due by the run's month and not paid yet — a grant approved late is
-    paid its earlier instalments in the next run (nothing lost). Called inside the run's
-    transaction (the run's row is locked while `computing`): the run's own earlier lines are
-    dropped first, so a recomputation of a draft starts afresh; any other run's lines stand.
-    Sets and answers the run's grant count and total (`grant_count`, `grant_total`: saved with the run)."""
-    GrantPayout.objects.filter(run=run).delete()
-    params: dict[str, int | datetime.date] = {"run": run.id, "county": run.region_id, "month": run.month}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(_INSERT_SQL, params)
-            count, total = cur.fetchone()
-    else:  # the portable path (SQLite, the embedded demo): the same rows through the ORM
-        grants = Grant.objects.filter(county_id=run.region_id, status__in=[Grant.Status.APPROVED, Grant.Status.ENDED])
-        rows = []
-        for g in grants:
-            assert g.annual_amount is not None and g.instalments is not None  # approved: held by grant_approved_has_amount
-            for n, month, amount in instalment_schedule(school_year=g.school_year, annual_amount=g.annual_amount, instalments=g.instalments):
-                if month <= run.month and (g.end_month is None or month <= g.end_month):
-                    rows.append(GrantPayout(run=run, grant=g, child_id=g.child_id, school_year=g.school_year, instalment=n, month=month, amount=amount, standard_id=g.standard_id))
-        GrantPayout.objects.bulk_create(rows, ignore_conflicts=True)
-        agg = GrantPayout.objects.filter(run=run).aggregate(n=Count("id"), s=Sum("amount"))
-        count, total = agg["n"], agg["s"] or 0
-    # Stored by the run's own save (update_fields of _payout_run_compute), in the same transaction.
+def grant_payouts_statements(run: PayoutRun) -> list[tuple[str, list]]:
+    """The run's grant instalments as SQL statements (PostgreSQL), for the payout run to send in its
+    own round trip with its other lines: drop the run's own earlier lines (a recomputation of a draft
+    starts afresh; any other run's lines stand), then write every instalment of the county's approved
+    (or ended, up to their end month) grants due by the run's month and not paid yet — a grant
+    approved late is paid its earlier instalments in the next run (nothing lost). The last
+    statement answers one row: the count and total written (give it to grant_payouts_record)."""
+    return [
+        ("DELETE FROM benefits_grantpayout WHERE run_id = %s", [run.id]),
+        (_INSERT_SQL, [run.id, run.region_id, run.month]),
+    ]
+
+
+def grant_payouts_record(run: PayoutRun, count, total) -> tuple[int, Decimal]:
+    """Set the run's grant count and total (`grant_count`, `grant_total`), stored by the run's own
+    save (update_fields of the payout run's computation), in the same transaction."""
     run.grant_count, run.grant_total = int(count), Decimal(total).quantize(Decimal("0.01"))
     return run.grant_count, run.grant_total
+
+
+def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
+    """Write the run's grant instalments (what grant_payouts_statements describes) on any database:
+    called inside the run's transaction (the run's row is locked while `computing`). Sets and
+    answers the run's grant count and total."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            for sql, params in grant_payouts_statements(run):
+                cur.execute(sql, params)
+            count, total = cur.fetchone()
+        return grant_payouts_record(run, count, total)
+    # The portable path (SQLite, the embedded demo): the same rows through the ORM.
+    GrantPayout.objects.filter(run=run).delete()
+    grants = Grant.objects.filter(county_id=run.region_id, status__in=[Grant.Status.APPROVED, Grant.Status.ENDED])
+    rows = []
+    for g in grants:
+        assert g.annual_amount is not None and g.instalments is not None  # approved: held by grant_approved_has_amount
+        for n, month, amount in instalment_schedule(school_year=g.school_year, annual_amount=g.annual_amount, instalments=g.instalments):
+            if month <= run.month and (g.end_month is None or month <= g.end_month):
+                rows.append(GrantPayout(run=run, grant=g, child_id=g.child_id, school_year=g.school_year, instalment=n, month=month, amount=amount, standard_id=g.standard_id))
+    GrantPayout.objects.bulk_create(rows, ignore_conflicts=True)
+    agg = GrantPayout.objects.filter(run=run).aggregate(n=Count("id"), s=Sum("amount"))
+    return grant_payouts_record(run, agg["n"], agg["s"] or 0)

