@@ -16,17 +16,19 @@ def audit_record(
     detail: dict | None = None,
 ) -> AuditLog:
     """Append one audit row. `detail` must never hold identity numbers or health facts."""
-    row = _row(actor=actor, action=action, target=target, record_count=record_count, ip_address=ip_address, detail=detail)
+    row = audit_row(actor=actor, action=action, target=target, record_count=record_count, ip_address=ip_address, detail=detail)
     row.save(force_insert=True)
     return row
 
 
 def audit_record_many(*, actor, action: str, targets, detail: dict | None = None) -> list[AuditLog]:
     """Append one audit row per target, in one INSERT (a job acting on many records at once)."""
-    return AuditLog.objects.bulk_create(_row(actor=actor, action=action, target=t, detail=detail) for t in targets)
+    return AuditLog.objects.bulk_create(audit_row(actor=actor, action=action, target=t, detail=detail) for t in targets)
 
 
-def _row(*, actor, action: str, target=None, record_count: int = 0, ip_address=None, detail=None) -> AuditLog:
+def audit_row(*, actor, action: str, target=None, record_count: int = 0, ip_address=None, detail=None) -> AuditLog:
+    """The audit row, not saved yet: for a caller that writes it with other statements in one round
+    trip (welfare.sqlbatch). `detail` must never hold identity numbers or health facts."""
     return AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

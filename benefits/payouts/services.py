@@ -22,11 +22,12 @@ from benefits.standards.resolve import StandardBook, StandardCycle, StandardMiss
 from benefits.standards.services import _fail, _money
 from cases.children.categories import PAID_CATEGORIES
 from cases.children.models import Child
-from welfare.audit import audit_record, audit_record_many
+from welfare.audit import audit_record, audit_record_many, audit_row
 from welfare.models import Region
 from welfare.months import add_months, eighteen_cutoff, month_start, parse_month
 from welfare.roles import Action, require
 from welfare.scoping import require_in_scope
+from welfare.sqlbatch import execute_batch, history_statement, insert_statement, update_statement
 
 logger = logging.getLogger(__name__)
 
@@ -295,20 +296,6 @@ class _PayoutConflict(Exception):
     """A plain INSERT of the run hit the payout key: compute the run again with ON CONFLICT."""
 
 
-def _execute_batch(cursor, statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
-    """Send SQL statements in ONE round trip (client-side binding: PostgreSQL runs them in turn, in
-    the transaction, one result each) and answer each one's row count and rows (none for those that
-    return no rows). An error in one stops the rest and raises."""
-    cursor.execute(";".join(sql for sql, _params in statements), [p for _sql, params in statements for p in params])
-    results = cursor.cursor
-    answers = []
-    for i in range(len(statements)):
-        if i:
-            results.nextset()
-        answers.append((results.rowcount, results.fetchall() if results.description else []))
-    return answers
-
-
 def _write_lines_postgresql(*, run: PayoutRun, mapping, params: dict, conflict_possible: bool) -> tuple[dict[str, tuple[int, Decimal]] | None, int]:
     """The run's payouts, grant instalments and adjustments in ONE round trip: every statement of a
     county's run but the claim, the standards and the bookkeeping (run row, history, audit) — a
@@ -345,13 +332,12 @@ def _write_lines_postgresql(*, run: PayoutRun, mapping, params: dict, conflict_p
     grants = grant_payouts_statements(run)
     pending, pending_params = _pending_adjustments(run).values("id").query.sql_with_params()
     attach = (f"UPDATE benefits_adjustment SET run_id = %s WHERE id IN ({pending})", [run.id, *pending_params])  # noqa: S608 - the ORM's own SQL
-    with connection.cursor() as cur:
-        try:
-            answers = _execute_batch(cur, [*_RUN_SETTINGS, *payouts, *grants, attach])
-        except IntegrityError as exc:
-            if conflict_possible:
-                raise
-            raise _PayoutConflict from exc
+    try:
+        answers = execute_batch([*_RUN_SETTINGS, *payouts, *grants, attach])
+    except IntegrityError as exc:
+        if conflict_possible:
+            raise
+        raise _PayoutConflict from exc
     paid = answers[len(_RUN_SETTINGS) : len(_RUN_SETTINGS) + len(payouts)]
     grant_payouts_record(run, *answers[-2][1][0])
     inserted: dict[str, tuple[int, Decimal]] | None
@@ -436,13 +422,21 @@ def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | N
     run.status = PayoutRun.Status.DRAFT
     run.computed_at = timezone.now()
     run.error = ""
-    run.save(
-        update_fields=[
+    saved = {
+        name: getattr(run, name)
+        for name in (
             "payout_count", "total_amount", "totals_by_category", "adjustment_count", "adjustment_total",
             "problems", "status", "computed_at", "error", "attempts", "started_at", "grant_count", "grant_total",
+        )
+    }
+    # The run row, its history row and the audit row in one round trip (welfare/sqlbatch.py).
+    execute_batch(
+        [
+            update_statement(PayoutRun.objects.filter(id=run.id), **saved),
+            history_statement(run, when=run.computed_at),
+            insert_statement(audit_row(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count)),
         ]
     )
-    audit_record(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count)
     return run
 
 

@@ -276,3 +276,25 @@ def test_a_child_living_outside_the_paying_county_is_paid_at_that_countys_standa
     child, _ = enrolled_child(regions.other_village, regions.county)
     run = run_month(regions.county, "2025-05")
     assert Payout.objects.get(run=run, child=child).amount == Decimal("1500.00")
+
+
+def test_computing_a_run_writes_its_row_history_and_audit_row_with_the_same_totals(standards, regions):
+    r = regions
+    enrolled_child(r.village, r.county, "orphan_scattered")
+    enrolled_child(r.village_c, r.county, "orphan_institution")
+    run = run_month(r.county, "2025-05")
+    assert (run.status, run.payout_count, run.total_amount) == (PayoutRun.Status.DRAFT, 2, Decimal("3160.00"))
+    assert run.totals_by_category == {
+        "orphan_institution": {"count": 1, "amount": "1760.00"},
+        "orphan_scattered": {"count": 1, "amount": "1400.00"},
+    }
+    assert run.attempts == 1 and run.computed_at is not None and run.started_at <= run.computed_at
+    history = list(PayoutRun.history.filter(id=run.id).order_by("history_id"))
+    assert [h.history_type for h in history] == ["+", "~"]  # started, computed
+    computed = history[-1]
+    assert (computed.status, computed.payout_count, computed.total_amount, computed.history_date) == (
+        PayoutRun.Status.DRAFT, 2, Decimal("3160.00"), run.computed_at,
+    )
+    assert computed.history_user is None
+    log = AuditLog.objects.get(action="payout_run.computed", target_id=str(run.id))
+    assert (log.target_type, log.record_count, log.actor) == ("benefits.payoutrun", 2, None)

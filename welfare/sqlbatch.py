@@ -1,0 +1,72 @@
+"""Several statements in one round trip to PostgreSQL: for the few hot paths where a round trip
+(the ORM building the statement, the network, the backend's parse) costs more than the statement
+itself — the monthly payout run writes a county's lines and then its bookkeeping in one round trip
+each (benefits/payouts/services.py).
+
+The INSERT and UPDATE statements are the ORM's own SQL (Django's compilers: the same columns,
+`pre_save` values such as auto_now, and adapted parameters that `Model.save()` and
+`QuerySet.update()` send), so no column list is written twice. No signal is sent: a caller that
+relies on one (a history row, say) writes that row itself in the same batch.
+"""
+
+from typing import cast
+
+from django.db import connection
+from django.db.models import Model, QuerySet
+from django.db.models.sql import InsertQuery, UpdateQuery
+
+
+def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
+    """Send the statements in ONE round trip (client-side binding: PostgreSQL runs them in turn,
+    in the current transaction, one result each) and answer each one's row count and rows (none
+    for a statement that returns no rows). An error in one stops the rest and raises it. On other
+    databases (SQLite, the embedded demo) the statements are sent one at a time, with the same answers."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            answers = []
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                answers.append((cursor.rowcount, cursor.fetchall() if cursor.description else []))
+            return answers
+        cursor.execute(";".join(sql for sql, _params in statements), [p for _sql, params in statements for p in params])
+        results = cursor.cursor
+        answers = []
+        for i in range(len(statements)):
+            if i:
+                results.nextset()
+            answers.append((results.rowcount, results.fetchall() if results.description else []))
+    return answers
+
+
+def insert_statement(obj: Model) -> tuple[str, list]:
+    """The INSERT that `obj.save()` would send for a new row (its primary key drawn by the database
+    when unset). The instance's pk stays unset."""
+    meta = obj._meta
+    fields = [f for f in meta.local_concrete_fields if not (f is meta.auto_field and obj.pk is None)]
+    query = InsertQuery(type(obj))
+    query.insert_values(fields, [obj])
+    ((sql, params),) = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def history_statement(obj: Model, *, when, history_type: str = "~") -> tuple[str, list]:
+    """The INSERT of the history row django-simple-history writes after `obj.save()` (its tracked
+    fields, with `when` as the history date and no user: a job's change), for a caller that saves
+    `obj` with update_statement() in the same batch."""
+    history = type(obj).history.model  # type: ignore[attr-defined]
+    row = history(
+        history_date=when,
+        history_type=history_type,
+        history_user=None,
+        history_change_reason=None,
+        **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
+    )
+    return insert_statement(row)
+
+
+def update_statement(queryset: QuerySet, **values) -> tuple[str, list]:
+    """The UPDATE that `queryset.update(**values)` would send (one table, no related updates)."""
+    query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
+    query.add_update_values(values)
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
