@@ -53,7 +53,10 @@ def history_statement(obj: Model, *, when, history_type: str = "~") -> tuple[str
     """The INSERT of the history row django-simple-history writes after `obj.save()` (its tracked
     fields, with `when` as the history date and no user: a job's change), for a caller that saves
     `obj` with update_statement() in the same batch."""
-    history = type(obj).history.model  # type: ignore[attr-defined]
+    meta = obj._meta
+    # The registered historical model (the `history` descriptor would build a manager class on
+    # every access, a millisecond of the payout run's per-county Python).
+    history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
     row = history(
         history_date=when,
         history_type=history_type,
