@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Sum
 
 from benefits.grants.models import Grant, GrantPayout
 from benefits.grants.resolve import ResolvedGrant, grant_standard_on, grant_standard_resolve
-from welfare.scoping import get_in_scope_or_404, is_institution_user
+from welfare.scoping import get_in_scope_or_404, is_institution_user, scope_queryset_with_above
 
 __all__ = [
     "ResolvedGrant",
@@ -119,13 +119,4 @@ def grant_standard_list(*, user) -> models.QuerySet:
     """Grant standards of the user's area and of the regions above it (which apply to it)."""
     from benefits.grants.models import GrantStandard
 
-    if not getattr(user, "is_authenticated", False) or not user.is_active or is_institution_user(user):
-        return GrantStandard.objects.none()
-    path = user.scope_path
-    qs = GrantStandard.objects.select_related("region")
-    if path is None:
-        return qs.none()
-    if path == "":
-        return qs
-    ancestors = [c for c in path.split("/") if c]
-    return qs.filter(Q(region__path__startswith=path) | Q(region__code__in=ancestors))
+    return scope_queryset_with_above(GrantStandard.objects.select_related("region"), user)
