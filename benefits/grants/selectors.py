@@ -9,7 +9,8 @@ from django.db.models import Count, Q, Sum
 
 from benefits.grants.models import Grant, GrantPayout
 from benefits.grants.resolve import ResolvedGrant, grant_standard_on, grant_standard_resolve
-from welfare.scoping import get_in_scope_or_404, is_institution_user, scope_queryset_with_above
+from cases.applications.selectors import FILING_REGIONS
+from welfare.scoping import get_in_scope_or_404, scope_queryset_any, scope_queryset_with_above
 
 __all__ = [
     "ResolvedGrant",
@@ -24,16 +25,9 @@ __all__ = [
 
 
 def grant_list(*, user) -> models.QuerySet[Grant]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active or is_institution_user(user):
-        return Grant.objects.none()
-    path = user.scope_path
-    if path is None:
-        return Grant.objects.none()
-    if path == "":
-        return Grant.objects.all()
-    return Grant.objects.filter(
-        Q(child__region__path__startswith=path) | Q(received_region__path__startswith=path) | Q(county__path__startswith=path)
-    )
+    """Grants of students in scope, received in scope, or paid by a county in scope (as
+    recognition applications: cases.applications.selectors.application_list)."""
+    return scope_queryset_any(Grant.objects.all(), user, region_fields=FILING_REGIONS)
 
 
 def grant_search(*, user, status: str = "", school_year: str = "") -> models.QuerySet[Grant]:
