@@ -27,7 +27,6 @@ The database named by DATABASE_URL is created when missing and its public schema
 
 import argparse
 import datetime
-import io
 import json
 import os
 import statistics
@@ -40,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare_bench_budget")
 os.environ["DJANGO_SETTINGS_MODULE"] = "welfare.settings.test"
 os.environ.setdefault("CONN_MAX_AGE", "0")
+
+from _common import build_schema, copy_lines, ensure_database  # noqa: E402 - the benchmarks' shared helpers
 
 CITIES = 10
 COUNTIES_PER_CITY = 10
@@ -54,41 +55,6 @@ CATEGORIES = (
     ("orphan_institution", 1),
     ("key_difficulty", 1),
 )
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def build_schema() -> None:
-    """The production schema: every migration, then what post_migrate installs (paid_through and
-    its triggers, the covering enrollment index: benefits/payouts/schema.py)."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def _copy(cur, table: str, columns: list[str], lines) -> None:
-    """Stream tab-separated lines into COPY in chunks (memory stays flat)."""
-    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        buf = io.StringIO()
-        n = 0
-        for line in lines:
-            buf.write(line)
-            n += 1
-            if n % 20000 == 0:
-                copy.write(buf.getvalue())
-                buf = io.StringIO()
-        copy.write(buf.getvalue())
 
 
 def _regions():
@@ -172,7 +138,7 @@ def build_data(n: int) -> None:
                 birth = datetime.date(first_birth + i % 17, 1 + (i // 17) % 12, 1 + i % 28)
                 yield f"C{i}\t\\N\t{'MF'[i % 2]}\t{birth}\t{vid}\t{vid}\t\t\t\t2023-01-01\tapproved\t\t{now}\t{now}\t1\n"
 
-        _copy(raw, "cases_child", child_cols, children())
+        copy_lines(raw, "cases_child", child_cols, children())
         cur.execute("SELECT min(id) FROM cases_child")
         first_id = cur.fetchone()[0]
         enr_cols = [
@@ -198,7 +164,7 @@ def build_data(n: int) -> None:
                     f"\tH{i}\t62220200{i:010d}\t{now}\n"
                 )
 
-        _copy(raw, "benefits_enrollment", enr_cols, enrollments())
+        copy_lines(raw, "benefits_enrollment", enr_cols, enrollments())
     # Last year's runs, with their stored totals (what the check reads).
     counties = list(Region.objects.filter(level="county").values_list("id", flat=True))
     per_county = n // len(counties)

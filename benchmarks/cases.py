@@ -62,6 +62,7 @@ from dashboard import (  # noqa: E402
     _base_url,
     _free_port,
     _reset_sequences,
+    _setup_django,
     create_database,
     measure,
     p95,
@@ -74,15 +75,6 @@ CITIES, COUNTIES, TOWNSHIPS, VILLAGES = 10, 10, 12, 20
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.date.today()
 API_FILE = ROOT / "cases" / "protection" / "api.py"
-
-
-def _setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "welfare.settings.local"
-    os.environ.setdefault("AXES_ENABLED", "False")
-    import django
-
-    django.setup()
 
 
 def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:

@@ -32,37 +32,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import copy_lines, db_url, recreate_database, setup_django  # noqa: E402 - the benchmarks' shared helpers
 
 VILLAGE_SIZE = 100
 VILLAGES_PER_TOWNSHIP = 25
 TOWNSHIPS_PER_COUNTY = 20
 TODAY = datetime.date(2025, 7, 1)
-
-
-def _db_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "welfare.settings.test")
-    os.environ.setdefault("CONN_MAX_AGE", "0")
-    import django
-
-    django.setup()
-
-
-def _recreate_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _create_schema() -> list[str]:
@@ -80,21 +59,6 @@ def _create_schema() -> list[str]:
     editor.deferred_sql = []
     editor.__exit__(None, None, None)
     return deferred
-
-
-def _copy(cursor, table: str, columns: list[str], lines) -> int:
-    """COPY text lines (tab-separated, \\N for NULL, newline-terminated) in chunks."""
-    n = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        chunk: list[str] = []
-        for line in lines:
-            chunk.append(line)
-            n += 1
-            if len(chunk) == 20000:
-                copy.write("".join(chunk))
-                chunk = []
-        copy.write("".join(chunk))
-    return n
 
 
 def _lines(rows):
@@ -191,8 +155,8 @@ def _build(children: int, deferred: list[str], *, cold: bool, seed: int = 4) -> 
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         raw = cur.cursor
-        _copy(raw, "welfare_region", ["id", "code", "name", "level", "parent_id", "path"], _lines(region_rows))
-        _copy(raw, "welfare_user", user_cols, _lines(users()))
+        copy_lines(raw, "welfare_region", ["id", "code", "name", "level", "parent_id", "path"], _lines(region_rows))
+        copy_lines(raw, "welfare_user", user_cols, _lines(users()))
         # Children in slices so the pending membership and check lines stay small.
         done = 0
         gen = child_lines()
@@ -200,9 +164,9 @@ def _build(children: int, deferred: list[str], *, cold: bool, seed: int = 4) -> 
             size = min(100_000, children - done)
             check_lines: list[str] = []
             member_lines: list[str] = []
-            _copy(raw, "cases_child", child_cols, itertools.islice(gen, size))
-            _copy(raw, "cases_categorymembership", member_cols, member_lines)
-            counts["checks"] += _copy(raw, "cases_check", check_cols, check_lines)
+            copy_lines(raw, "cases_child", child_cols, itertools.islice(gen, size))
+            copy_lines(raw, "cases_categorymembership", member_cols, member_lines)
+            counts["checks"] += copy_lines(raw, "cases_check", check_cols, check_lines)
             done += size
         for table in ("welfare_region", "welfare_user", "cases_child"):
             raw.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
@@ -232,7 +196,7 @@ def _run_job(url: str, today: str) -> dict:
 
 
 def _job_main(url: str, today: str) -> None:
-    _setup_django(url)
+    setup_django(url)
     from cases.checks.notifications import check_notification_emails_send, check_notifications_create
     from cases.checks.services import checks_states_update
 
@@ -272,9 +236,9 @@ def main() -> None:
     if args.run_job:
         _job_main(args.url, args.run_job)
         return
-    url = _db_url(args.base_url, args.db)
-    _recreate_database(args.base_url, args.db)
-    _setup_django(url)
+    url = db_url(args.base_url, args.db)
+    recreate_database(args.base_url, args.db)
+    setup_django(url)
     deferred = _create_schema()
     built = _build(args.children, deferred, cold=args.cold)
     _vacuum(url)

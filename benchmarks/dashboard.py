@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _common import recreate_database  # noqa: E402 - the benchmarks' shared helpers
+
 PASSWORD = "Bench-pass-123"  # local benchmark users only
 CITIES, COUNTIES, TOWNSHIPS, VILLAGES = 10, 10, 12, 20
 TODAY = datetime.date.today()
@@ -56,12 +58,7 @@ def _setup_django(db_url: str) -> None:
 
 
 def create_database(db_name: str) -> None:
-    import psycopg
-
-    admin = _base_url("postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{db_name}"')
+    recreate_database(_base_url("postgres"), db_name)
 
 
 def build_schema() -> None:

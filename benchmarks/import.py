@@ -32,31 +32,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from checks import _recreate_database  # noqa: E402 - the benchmarks' one way to start from an empty database
+from _common import db_url, recreate_database, setup_django  # noqa: E402 - the benchmarks' shared helpers
 
 TOWNSHIPS = 20
 VILLAGES_PER_TOWNSHIP = 25
 EXISTING_CHILDREN = 1000
-
-
-def _db_url(base: str, name: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
-
-
-def _setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "welfare.settings.test")
-    os.environ.setdefault("CONN_MAX_AGE", "0")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 def _drop_database(admin_url: str, name: str) -> None:
@@ -175,19 +161,19 @@ def main() -> None:
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare")
     if args.child:
-        _setup_django(base)
+        setup_django(base, LOG_LEVEL="WARNING")
         print(json.dumps(_run_import(Path(args.child))))
         return
 
     name = args.db or (urlsplit(base).path.lstrip("/") or "welfare") + "_bench_import"
-    admin_url = _db_url(base, "postgres")
-    bench_url = _db_url(base, name)
-    _recreate_database(admin_url, name)
+    admin_url = db_url(base, "postgres")
+    bench_url = db_url(base, name)
+    recreate_database(admin_url, name)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "roster.xlsx"
             env = dict(os.environ, DATABASE_URL=bench_url)
-            _setup_django(bench_url)  # the build runs here, the import in a fresh process
+            setup_django(bench_url, LOG_LEVEL="WARNING")  # the build runs here, the import in a fresh process
             _build(args.rows, path)
             from django.db import connections
 

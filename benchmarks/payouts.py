@@ -25,7 +25,6 @@ same size (migrates, forgets the month's runs and payouts, vacuums) to measure a
 
 import argparse
 import datetime
-import io
 import json
 import os
 import resource
@@ -51,14 +50,8 @@ CATEGORIES = (
 )
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+from _common import copy_lines as _copy  # noqa: E402 - the benchmarks' shared helpers (benchmarks/_common.py)
+from _common import ensure_database  # noqa: E402
 
 
 def build_schema() -> None:
@@ -70,20 +63,6 @@ def build_schema() -> None:
     with connection.cursor() as cur:
         cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     call_command("migrate", verbosity=0, interactive=False)
-
-
-def _copy(cur, table: str, columns: list[str], lines) -> None:
-    """Stream tab-separated lines into COPY in chunks (memory stays flat)."""
-    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        buf = io.StringIO()
-        n = 0
-        for line in lines:
-            buf.write(line)
-            n += 1
-            if n % 20000 == 0:
-                copy.write(buf.getvalue())
-                buf = io.StringIO()
-        copy.write(buf.getvalue())
 
 
 def build_data(n: int) -> None:

@@ -8,14 +8,12 @@ import secrets
 from collections.abc import Callable
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from institutions.selectors import institution_list, institution_page_allowed
-from welfare.errors import ApplicationError
-from welfare.forms import form_add_service_errors
+from welfare.forms import form_service_run
 from welfare.scoping import get_in_scope_or_404
 
 TOKEN_FIELD = "form_token"  # noqa: S105 - the name of a form field, not a secret
@@ -48,19 +46,17 @@ def page_token(request) -> str:
     return token_from(request) if request.method == "POST" else new_token()
 
 
-def run_once(request, *, form: forms.Form, kind: str, create: Callable[[], object], also=()) -> bool:
-    """Run `create()` (a service call returning the saved record) once per form token. A second
-    submit of the same form creates nothing and counts as done. A service's refusal goes beside
-    the form's fields (welfare.forms.form_add_service_errors); then nothing is changed and the
-    answer is False."""
+def run_once(request, *, form: forms.Form, kind: str, create: Callable[[], object], done: str | None = None, also=()) -> bool:
+    """Run `create()` (a service call returning the saved record) once per form token, and say
+    `done`. A second submit of the same form creates nothing and counts as done. A service's
+    refusal goes beside the form's fields (welfare.forms.form_service_run); then nothing is changed
+    and the answer is False."""
     from cases.children.services import form_submission_once
 
-    try:
-        form_submission_once(by=request.user, token=token_from(request), kind=kind, create=create)
-    except ApplicationError as exc:
-        form_add_service_errors(form, exc, also=also)
-        return False
-    return True
+    def once():
+        return form_submission_once(by=request.user, token=token_from(request), kind=kind, create=create)
+
+    return form_service_run(request, form, once, done=done, also=also) is not None
 
 
 def form_page(
@@ -80,8 +76,7 @@ def form_page(
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid() and run_once(request, form=form, kind=kind, create=lambda: create(form.cleaned_data)):
-            messages.success(request, done)
+        if form.is_valid() and run_once(request, form=form, kind=kind, create=lambda: create(form.cleaned_data), done=done):
             return redirect(done_url)
     return render(request, template, {**context, "form": form, "form_token": page_token(request)}, status=status)
 

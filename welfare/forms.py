@@ -1,9 +1,16 @@
 """What every page form (and admin form) of the system shares: putting a service's refusal on the
-form that sent its input."""
+form that sent its input, and handing a page form's input to a service."""
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
 
 from welfare.errors import ApplicationError
+
+T = TypeVar("T")
 
 
 def form_add_service_errors(
@@ -41,3 +48,28 @@ def form_add_service_errors(
             target.add_error(name, message)
     for message in above if placed else [exc.message]:
         form.add_error(None, message)
+
+
+def form_service_run(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    call: Callable[[], T],
+    *,
+    done: str | Callable[[T], str] | None = None,
+    formset: forms.BaseFormSet | None = None,
+    also: tuple[forms.BaseForm | None, ...] = (),
+) -> T | None:
+    """Hand a page form's (valid) input to a service: `call()` runs it and answers what it saved.
+    Then `done` is said to the user (a message, or a function of what `call()` answered, for a
+    message that names it) and the answer is what `call()` answered; the page goes on (a
+    redirect). A refusal (ApplicationError) goes on the form (form_add_service_errors, with
+    `formset` and `also`), nothing is changed, and the answer is None: the page shows the form
+    again."""
+    try:
+        result = call()
+    except ApplicationError as exc:
+        form_add_service_errors(form, exc, formset=formset, also=also)
+        return None
+    if done is not None:
+        messages.success(request, done(result) if callable(done) else done)
+    return result

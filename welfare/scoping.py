@@ -68,6 +68,21 @@ def scope_queryset_any(qs: models.QuerySet, user, *, region_fields: Iterable[str
     return functools.reduce(operator.or_, (scope_queryset(qs, user, region_field=f) for f in region_fields))
 
 
+def scope_queryset_with_above(qs: models.QuerySet, user, *, region_field: str = "region") -> models.QuerySet:
+    """Narrow `qs` to rows whose `region_field` lies in the user's subtree or above it, on the
+    way up to the province: what was set there applies here (a standard, a check campaign).
+    Institution staff (no region), anonymous, inactive or unbound users get nothing."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    path = user.scope_path
+    if path is None:
+        return qs.none()
+    if path == "":
+        return qs
+    ancestors = [c for c in path.split("/") if c]
+    return qs.filter(models.Q(**{f"{region_field}__path__startswith": path}) | models.Q(**{f"{region_field}__code__in": ancestors}))
+
+
 def region_list(*, user) -> models.QuerySet[Region]:
     """The regions the user may see: their node and everything beneath it (institution staff:
     their institution's region node)."""

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from benefits.grants.models import StudyLevel
+from cases.applications.forms import ChildFilingForm
 
 
-class GrantForm(forms.Form):
+class GrantForm(ChildFilingForm):
     child = forms.IntegerField(widget=forms.HiddenInput, required=False)
     child_id_number = forms.CharField(
         label=_("Student's identity number"),
@@ -24,28 +25,6 @@ class GrantForm(forms.Form):
     filed_by_student = forms.BooleanField(label=_("Filed by the student in person"), required=False)
     bank_account_holder = forms.CharField(label=_("Account holder (the student)"), max_length=50, required=False)
     bank_account = forms.CharField(label=_("Bank account"), max_length=40, required=False)
-
-    def __init__(self, *args, child=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.child = child
-        if child is not None:
-            self.fields["child"].initial = child.id
-            del self.fields["child_id_number"]
-
-    def clean(self):
-        data = super().clean()
-        if self.child is None and not (data.get("child_id_number") or "").strip() and "child_id_number" not in self.errors:
-            self.add_error("child_id_number", _("Enter the child's full 18-character identity number."))
-        return data
-
-    def clean_received_region(self):
-        from welfare.models import Region
-
-        code = self.cleaned_data["received_region"].strip()
-        region = Region.objects.filter(code=code).first() if code.isdigit() else None
-        if region is None:
-            raise forms.ValidationError(_("There is no region with this code."))
-        return region
 
 
 class RejectForm(forms.Form):

@@ -9,7 +9,8 @@ from django.db.models import Count, Q, Sum
 
 from benefits.grants.models import Grant, GrantPayout
 from benefits.grants.resolve import ResolvedGrant, grant_standard_on, grant_standard_resolve
-from welfare.scoping import get_in_scope_or_404, is_institution_user
+from cases.applications.selectors import FILING_REGIONS
+from welfare.scoping import get_in_scope_or_404, scope_queryset_any, scope_queryset_with_above
 
 __all__ = [
     "ResolvedGrant",
@@ -24,16 +25,9 @@ __all__ = [
 
 
 def grant_list(*, user) -> models.QuerySet[Grant]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active or is_institution_user(user):
-        return Grant.objects.none()
-    path = user.scope_path
-    if path is None:
-        return Grant.objects.none()
-    if path == "":
-        return Grant.objects.all()
-    return Grant.objects.filter(
-        Q(child__region__path__startswith=path) | Q(received_region__path__startswith=path) | Q(county__path__startswith=path)
-    )
+    """Grants of students in scope, received in scope, or paid by a county in scope (as
+    recognition applications: cases.applications.selectors.application_list)."""
+    return scope_queryset_any(Grant.objects.all(), user, region_fields=FILING_REGIONS)
 
 
 def grant_search(*, user, status: str = "", school_year: str = "") -> models.QuerySet[Grant]:
@@ -119,13 +113,4 @@ def grant_standard_list(*, user) -> models.QuerySet:
     """Grant standards of the user's area and of the regions above it (which apply to it)."""
     from benefits.grants.models import GrantStandard
 
-    if not getattr(user, "is_authenticated", False) or not user.is_active or is_institution_user(user):
-        return GrantStandard.objects.none()
-    path = user.scope_path
-    qs = GrantStandard.objects.select_related("region")
-    if path is None:
-        return qs.none()
-    if path == "":
-        return qs
-    ancestors = [c for c in path.split("/") if c]
-    return qs.filter(Q(region__path__startswith=path) | Q(region__code__in=ancestors))
+    return scope_queryset_with_above(GrantStandard.objects.select_related("region"), user)

@@ -8,23 +8,17 @@ from cases.children.categories import PAID_CATEGORIES, Category
 PAID_CHOICES = [(c, Category(c).label) for c in PAID_CATEGORIES]
 
 
-class ApplicationForm(forms.Form):
-    child = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    child_id_number = forms.CharField(
-        label=_("Child's identity number"),
-        max_length=40,
-        required=False,
-        help_text=_("The full 18-character number: a child recorded anywhere in the country can be found."),
-    )
-    category = forms.ChoiceField(label=_("Category applied for"), choices=PAID_CHOICES)
-    received_region = forms.CharField(label=_("Receiving township (code)"), max_length=12)
-    reason = forms.CharField(label=_("Situation of the child"), widget=forms.Textarea, required=False, max_length=2000)
+class ChildFilingForm(forms.Form):
+    """What a form filed for a child shares (a recognition application here, an education grant in
+    benefits/grants/forms.py): the child is known (filed from the child's page: no number to
+    retype) or found by the full identity number; the receiving region is given by its code.
+    Subclasses declare the fields `child`, `child_id_number` and `received_region` (their labels
+    are theirs, and so is the order of the fields)."""
 
     def __init__(self, *args, child=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.child = child
         if child is not None:
-            # Filed from the child's page: the child is known, no number to retype.
             self.fields["child"].initial = child.id
             del self.fields["child_id_number"]
 
@@ -42,6 +36,19 @@ class ApplicationForm(forms.Form):
         if region is None:
             raise forms.ValidationError(_("There is no region with this code."))
         return region
+
+
+class ApplicationForm(ChildFilingForm):
+    child = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    child_id_number = forms.CharField(
+        label=_("Child's identity number"),
+        max_length=40,
+        required=False,
+        help_text=_("The full 18-character number: a child recorded anywhere in the country can be found."),
+    )
+    category = forms.ChoiceField(label=_("Category applied for"), choices=PAID_CHOICES)
+    received_region = forms.CharField(label=_("Receiving township (code)"), max_length=12)
+    reason = forms.CharField(label=_("Situation of the child"), widget=forms.Textarea, required=False, max_length=2000)
 
 
 class ReviewForm(forms.Form):

@@ -4,7 +4,6 @@ and county queues, those past their time limit, and the children one may file fo
 import datetime
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from cases.applications.models import Application
@@ -12,24 +11,18 @@ from cases.applications.services import OPEN
 from cases.children.categories import PAID_CATEGORIES, Category
 from cases.children.models import Child
 from cases.children.selectors import child_list
-from welfare.scoping import get_in_scope_or_404
+from welfare.scoping import get_in_scope_or_404, scope_queryset_any
+
+# A filing for a child (an application here, an education grant in benefits/grants) is seen where
+# the child lives, where it was received and by the county that decides and pays (cross-region
+# filing).
+FILING_REGIONS = ("child__region", "received_region", "county")
 
 
 def application_list(*, user) -> models.QuerySet[Application]:
     """Applications about children in scope, received in scope, or to be decided in scope
     (cross-region filing)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Application.objects.none()
-    path = user.scope_path
-    if path is None:
-        return Application.objects.none()
-    if path == "":
-        return Application.objects.all()
-    return Application.objects.filter(
-        Q(child__region__path__startswith=path)
-        | Q(received_region__path__startswith=path)
-        | Q(county__path__startswith=path)
-    )
+    return scope_queryset_any(Application.objects.all(), user, region_fields=FILING_REGIONS)
 
 
 def application_get(*, user, application_id) -> Application:

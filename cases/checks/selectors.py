@@ -26,6 +26,7 @@ from welfare.scoping import (
     get_in_scope_or_404,
     region_list,
     require_in_scope,
+    scope_queryset_with_above,
 )
 
 
@@ -226,16 +227,7 @@ def check_quarter_completion(*, user, region: Region, year: int, quarter: int) -
 
 def campaign_list(*, user) -> models.QuerySet[Campaign]:
     """Campaigns launched in the user's subtree or above it (a province campaign reaches every village)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Campaign.objects.none()
-    path = user.scope_path
-    if path is None:
-        return Campaign.objects.none()
-    qs = Campaign.objects.select_related("region")
-    if path == "":
-        return qs
-    ancestors = [c for c in path.split("/") if c]
-    return qs.filter(Q(region__path__startswith=path) | Q(region__code__in=ancestors))
+    return scope_queryset_with_above(Campaign.objects.select_related("region"), user)
 
 
 def campaign_get(*, user, campaign_id) -> Campaign:

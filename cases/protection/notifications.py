@@ -14,16 +14,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import CharField, Exists, F, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat, ExtractHour, ExtractMinute, LPad, TruncDate
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.protection.models import Case, CasePlan, CaseReport, FollowUp, PlanMeasure, ReviewStatus
 from welfare.audit import audit_record
-from welfare.models import Notification, User
+from welfare.models import User
+from welfare.notifications import in_each_language, notifications_insert
 from welfare.roles import Role
 
 KIND = "casework"
@@ -45,16 +44,14 @@ class CaseworkFlags:
 
 
 def _titles() -> dict[str, dict[str, str]]:
-    out = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            out[code] = {
-                "follow_up": _("Case follow-up overdue"),
-                "measure": _("Case plan measure past due"),
-                "plan": _("Case plan due for reassessment"),
-                "report": _("Report past its deadline, not yet screened"),
-            }
-    return out
+    return in_each_language(
+        lambda: {
+            "follow_up": _("Case follow-up overdue"),
+            "measure": _("Case plan measure past due"),
+            "plan": _("Case plan due for reassessment"),
+            "report": _("Report past its deadline, not yet screened"),
+        }
+    )
 
 
 def _text(expression) -> Cast:
@@ -103,25 +100,19 @@ def _notify(items: QuerySet, *, kind: str, titles: dict[str, dict[str, str]], no
     caseworker, township supervisors, county officials; each user once per item), in the user's
     language, keyed `casework:<kind>:<item>:<due>:u<user>` — a key already there is skipped.
     Returns the number of notifications added."""
-    items_sql, items_params = items.query.sql_with_params()
     user = User._meta.db_table
-    default = titles[settings.LANGUAGE_CODE][kind]
-    languages = [code for code in titles if code != settings.LANGUAGE_CODE]
-    title = "CASE " + " ".join("WHEN r.language = %s THEN %s" for _code in languages) + " ELSE %s END" if languages else "%s"
-    title_params = [v for code in languages for v in (code, titles[code][kind])] + [default]
-    pick = "SELECT i.n_key, i.n_body, i.n_link, u.id AS user_id, u.language FROM items i "
-    sql = (
-        f"INSERT INTO {Notification._meta.db_table} (recipient_id, kind, title, body, link, created_on, dedupe_key) "  # noqa: S608 - the ORM's SQL, table names and %s placeholders only
-        f"WITH items AS ({items_sql}) SELECT r.user_id, %s, {title}, r.n_body, r.n_link, %s, %s || r.n_key || %s || r.user_id FROM ("
-        f"{pick}JOIN {user} u ON u.id = i.n_worker WHERE u.is_active "
-        f"UNION {pick}JOIN {user} u ON u.region_id IN (i.n_place, i.n_place_parent) WHERE u.role = %s AND u.is_active "
-        f"UNION {pick}JOIN {user} u ON u.region_id = i.n_county WHERE u.role = %s AND u.is_active"
-        ") r WHERE 1 = 1 ON CONFLICT DO NOTHING"  # WHERE: SQLite's upsert after a SELECT needs one
+    return notifications_insert(
+        items=items,
+        recipients=[
+            (f"JOIN {user} u ON u.id = i.n_worker WHERE u.is_active", []),
+            (f"JOIN {user} u ON u.region_id IN (i.n_place, i.n_place_parent) WHERE u.role = %s AND u.is_active", [Role.TOWNSHIP_SUPERVISOR]),
+            (f"JOIN {user} u ON u.region_id = i.n_county WHERE u.role = %s AND u.is_active", [Role.COUNTY_OFFICIAL]),
+        ],
+        kind=KIND,
+        titles={code: by_kind[kind] for code, by_kind in titles.items()},
+        key_prefix=f"{KIND}:{kind}:",
+        now=now,
     )
-    params = [*items_params, KIND, *title_params, now, f"{KIND}:{kind}:", ":u", Role.TOWNSHIP_SUPERVISOR, Role.COUNTY_OFFICIAL]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
 
 
 def plans_in_force() -> QuerySet[CasePlan]:

@@ -46,7 +46,7 @@ from cases.protection.forms import (
 from cases.protection.models import Assessment, Case, CaseReport, PlanMeasure, ReviewStatus, RiskLevel
 from welfare.audit import client_ip
 from welfare.errors import ApplicationError
-from welfare.forms import form_add_service_errors
+from welfare.forms import form_add_service_errors, form_service_run
 from welfare.models import Region
 from welfare.roles import Role
 from welfare.scoping import get_in_scope_or_404, is_institution_user, region_list
@@ -99,12 +99,10 @@ def report_new(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                report = services.report_file(by=user, data=form.report_input())
-            except ApplicationError as exc:
-                form_add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The report is filed."))
+            report = form_service_run(
+                request, form, lambda: services.report_file(by=user, data=form.report_input()), done=_("The report is filed.")
+            )
+            if report is not None:
                 return redirect("cases:protection_report_receipt", report_id=report.id)
     listed = form.fields["child"].widget.input_type != "hidden"
     chosen = str(form["child"].value() or "")
@@ -265,14 +263,13 @@ def screen_in(request, report_id: int):
 def screen_out(request, report_id: int):
     report = _county_report(request, report_id)
     form = ScreenOutForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_screen_out(by=request.user, report_id=report.id, reason=form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The report is screened out."))
-            return redirect("cases:protection_screening")
+    if form.is_valid() and form_service_run(
+        request,
+        form,
+        lambda: services.report_screen_out(by=request.user, report_id=report.id, reason=form.cleaned_data["reason"]),
+        done=_("The report is screened out."),
+    ) is not None:
+        return redirect("cases:protection_screening")
     return _screening_render(request, report, out_form=form, status=400)
 
 
@@ -420,14 +417,8 @@ def _case_action(request, case_id: int, *, form, section: str, call, success: st
     """Run one write of the case page: redirect to the case on success, else re-show the page
     with the form and the service's message (400)."""
     case = _case(request, case_id)
-    if form.is_valid():
-        try:
-            call(case, form.cleaned_data)
-        except ApplicationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("cases:protection_case", case_id=case.id)
+    if form.is_valid() and form_service_run(request, form, lambda: call(case, form.cleaned_data), done=success) is not None:
+        return redirect("cases:protection_case", case_id=case.id)
     return _case_render(request, case, status=400, open_section=section, **{f"{section}_form": form})
 
 
@@ -480,12 +471,15 @@ def case_plan(request, case_id: int):
     if "add_row" in request.POST:
         return _case_render(request, case, open_section="plan", plan_form=form, measure_formset=formset)
     if form.is_valid() and formset.is_valid():
-        try:
-            services.plan_create(by=request.user, case_id=case.id, measures=formset.measures(), review_on=form.cleaned_data["review_on"])
-        except ApplicationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The plan is saved as a draft: submit it when it is complete."))
+        plan = form_service_run(
+            request,
+            form,
+            lambda: services.plan_create(
+                by=request.user, case_id=case.id, measures=formset.measures(), review_on=form.cleaned_data["review_on"]
+            ),
+            done=_("The plan is saved as a draft: submit it when it is complete."),
+        )
+        if plan is not None:
             return redirect("cases:protection_case", case_id=case.id)
     return _case_render(request, case, status=400, open_section="plan", plan_form=form, measure_formset=formset)
 
@@ -502,21 +496,20 @@ def case_referral(request, case_id: int):
             institution = selectors.referral_institution_get(institution_id=data["to_institution"])
             if institution is None:
                 form.add_error("to_institution", _("There is no such institution."))
-        if not form.errors:
-            try:
-                services.referral_send(
-                    by=request.user,
-                    case_id=case.id,
-                    service=data["service"],
-                    to_institution=institution,
-                    to_agency=data["to_agency"],
-                    consent=data["consent"],
-                )
-            except ApplicationError as exc:
-                form_add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The referral is sent."))
-                return redirect("cases:protection_case", case_id=case.id)
+        if not form.errors and form_service_run(
+            request,
+            form,
+            lambda: services.referral_send(
+                by=request.user,
+                case_id=case.id,
+                service=data["service"],
+                to_institution=institution,
+                to_agency=data["to_agency"],
+                consent=data["consent"],
+            ),
+            done=_("The referral is sent."),
+        ) is not None:
+            return redirect("cases:protection_case", case_id=case.id)
     return _case_render(request, case, status=400, open_section="referral", referral_form=form)
 
 
@@ -563,22 +556,40 @@ def case_assign(request, case_id: int):
     )
 
 
+def _item_action(request, *, case_id: int, item: tuple[str, int], form, invalid: str, call, done):
+    """Run a button of one item of the case page's timeline (an assessment's or a plan's review, a
+    measure's progress): redirect to the case on success; bad input (`invalid`) or the service's
+    refusal is shown beside that item (400), nothing changed."""
+    case = _case(request, case_id)
+    error = invalid
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, done(form.cleaned_data) if callable(done) else done)
+            return redirect("cases:protection_case", case_id=case.id)
+    return _case_render(request, case, status=400, item_errors={item: error})
+
+
 def _review(request, *, kind: str, obj, submit, decide, done: dict):
     """Submit, approve or return an assessment or a plan version (buttons by role)."""
-    case = _case(request, obj.case_id)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
-        try:
-            if action == "submit":
-                submit()
-            else:
-                decide(approve=action == "approve", comment=comment)
-        except ApplicationError as exc:
-            return _case_render(request, case, status=400, item_errors={(kind, obj.pk): exc.message})
-        messages.success(request, done[action])
-        return redirect("cases:protection_case", case_id=case.id)
-    return _case_render(request, case, status=400, item_errors={(kind, obj.pk): _("Choose submit, approve or return.")})
+
+    def call(data):
+        if data["action"] == "submit":
+            return submit()
+        return decide(approve=data["action"] == "approve", comment=data["comment"])
+
+    return _item_action(
+        request,
+        case_id=obj.case_id,
+        item=(kind, obj.pk),
+        form=ReviewForm(request.POST),
+        invalid=_("Choose submit, approve or return."),
+        call=call,
+        done=lambda data: done[data["action"]],
+    )
 
 
 @login_required
@@ -624,19 +635,15 @@ def plan_review(request, plan_id: int):
 def measure_progress(request, measure_id: int):
     user = request.user
     measure = get_in_scope_or_404(selectors.measure_list(user=user).select_related("plan"), id=measure_id)
-    plan_id = measure.plan_id
-    case = _case(request, measure.plan.case_id)
-    form = MeasureProgressForm(request.POST)
-    error = _("Choose the measure's status.")
-    if form.is_valid():
-        try:
-            services.measure_progress(by=user, measure_id=measure.id, status=form.cleaned_data["status"])
-        except ApplicationError as exc:
-            error = exc.message
-        else:
-            messages.success(request, _("The measure's progress is recorded."))
-            return redirect("cases:protection_case", case_id=case.id)
-    return _case_render(request, case, status=400, item_errors={("plan", plan_id): error})
+    return _item_action(
+        request,
+        case_id=measure.plan.case_id,
+        item=("plan", measure.plan_id),
+        form=MeasureProgressForm(request.POST),
+        invalid=_("Choose the measure's status."),
+        call=lambda data: services.measure_progress(by=user, measure_id=measure.id, status=data["status"]),
+        done=_("The measure's progress is recorded."),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -727,18 +734,14 @@ def hotline_page(request):
         return _hotline_render(request)
     counties = list(region_list(user=user).filter(level=Region.Level.COUNTY).order_by("code"))
     form = HotlineForm(request.POST, counties=counties)
-    if form.is_valid():
-        try:
-            report = services.report_file(by=user, data=form.report_input())
-        except ApplicationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The ticket is recorded and sent to %(county)s: answer by %(when)s.")
-                % {"county": report.county.name, "when": timezone.localtime(report.respond_by).strftime("%Y-%m-%d %H:%M")},
-            )
-            return redirect("cases:protection_hotline")
+    if form.is_valid() and form_service_run(
+        request,
+        form,
+        lambda: services.report_file(by=user, data=form.report_input()),
+        done=lambda report: _("The ticket is recorded and sent to %(county)s: answer by %(when)s.")
+        % {"county": report.county.name, "when": timezone.localtime(report.respond_by).strftime("%Y-%m-%d %H:%M")},
+    ) is not None:
+        return redirect("cases:protection_hotline")
     return _hotline_render(request, form=form, status=400)
 
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from institutions.inspections.models import Finding
 from welfare.audit import audit_record
-from welfare.models import Notification, Region, User
+from welfare.models import Region, User
+from welfare.notifications import in_each_language, notifications_insert
 from welfare.roles import Role
 
 KIND = "finding_past_deadline"
@@ -36,14 +35,6 @@ class FindingFlags:
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
-
-
-def _titles() -> dict[str, str]:
-    out = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            out[code] = _("Inspection finding past its rectification deadline")
-    return out
 
 
 def _text(expression) -> Cast:
@@ -68,42 +59,24 @@ def findings_flag_past_deadline(*, today: datetime.date | None = None) -> Findin
         n_level=level,
         n_path=F("inspection__institution__region__path"),
     ).values("n_key", "n_body", "n_link", "n_institution", "n_level", "n_path")
-    items_sql, items_params = items.query.sql_with_params()
-    titles = _titles()
-    default = titles[settings.LANGUAGE_CODE]
-    languages = [code for code in titles if code != settings.LANGUAGE_CODE]
-    title = (
-        "CASE " + " ".join("WHEN r.language = %s THEN %s" for _code in languages) + " ELSE %s END"
-        if languages
-        else "%s"
-    )
-    title_params = [v for code in languages for v in (code, titles[code])] + [default]
     role = "CASE i.n_level WHEN 'city' THEN %s WHEN 'province' THEN %s ELSE %s END"
     user, region = User._meta.db_table, Region._meta.db_table
-    pick = "SELECT i.n_key, SUBSTR(i.n_body, 1, 500) AS n_body, i.n_link, u.id AS user_id, u.language FROM items i "
-    sql = (
-        f"INSERT INTO {Notification._meta.db_table} (recipient_id, kind, title, body, link, created_on, dedupe_key) "  # noqa: S608 - the ORM's SQL, table names and %s placeholders only
-        f"WITH items AS ({items_sql}) SELECT r.user_id, %s, {title}, r.n_body, r.n_link, %s, %s || r.n_key || %s || r.user_id FROM ("
-        f"{pick}JOIN {user} u ON u.institution_id = i.n_institution WHERE u.role = %s AND u.is_active "
-        f"UNION {pick}JOIN {user} u ON u.role = {role} JOIN {region} ur ON ur.id = u.region_id "
-        "WHERE u.is_active AND ur.level = i.n_level AND i.n_path LIKE ur.path || '%%'"
-        ") r WHERE 1 = 1 ON CONFLICT DO NOTHING"  # WHERE: SQLite's upsert after a SELECT needs one
+    result.notifications = notifications_insert(
+        items=items,
+        recipients=[
+            (f"JOIN {user} u ON u.institution_id = i.n_institution WHERE u.role = %s AND u.is_active", [Role.INSTITUTION_STAFF]),
+            (
+                f"JOIN {user} u ON u.role = {role} JOIN {region} ur ON ur.id = u.region_id "
+                "WHERE u.is_active AND ur.level = i.n_level AND i.n_path LIKE ur.path || '%%'",
+                [LEVEL_ROLE["city"], LEVEL_ROLE["province"], LEVEL_ROLE["county"]],
+            ),
+        ],
+        kind=KIND,
+        titles=in_each_language(lambda: _("Inspection finding past its rectification deadline")),
+        key_prefix="findings:",
+        now=now,
+        body="SUBSTR(i.n_body, 1, 500)",
     )
-    params = [
-        *items_params,
-        KIND,
-        *title_params,
-        now,
-        "findings:",
-        ":u",
-        Role.INSTITUTION_STAFF,
-        LEVEL_ROLE["city"],
-        LEVEL_ROLE["province"],
-        LEVEL_ROLE["county"],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        result.notifications = max(cursor.rowcount, 0)
     if result.notifications:
         audit_record(
             actor=None,

@@ -9,7 +9,6 @@ service's message beside its field (400) and changes nothing; a double submit cr
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -126,8 +125,8 @@ def admit_page(request, institution_id: int):
                         form=form,
                         kind="placement_admit",
                         create=lambda: services.placement_admit(by=user, data=data),
+                        done=_("The child is admitted."),
                     ):
-                        messages.success(request, _("The child is admitted."))
                         return redirect("institutions:institution", institution_id=institution.id)
             except IdNumberLookupThrottled as exc:
                 return lookup_throttled_page(request, exc)

@@ -7,8 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from benefits.enrollments.models import Enrollment
+from benefits.payouts.models import PayoutRun
+from benefits.payouts.services import payout_run_compute
 from benefits.standards.models import WelfareStandard
+from tests.concurrency import at_the_same_moment, killed_mid_run
 from tests.factories import ChildFactory
+
+# Where a payout run's computation is held half-way in the concurrency tests: its payouts and grant
+# lines are inserted (not committed) before it writes the adjustments.
+RUN_HALF_WAY = "benefits_adjustment"
 
 
 def std(region, category, amount=None, *, on="2020-01-01", refers_to=None, minimum=False, document="") -> WelfareStandard:
@@ -37,3 +44,20 @@ def queries(fn) -> int:
     with CaptureQueriesContext(connection) as ctx:
         fn()
     return len(ctx.captured_queries)
+
+
+def two_computes_at_once(run: PayoutRun) -> list[object]:
+    """Two workers compute `run` at the same moment (the second queues on the claim while the first
+    is half-way): what each answered, or the exception it raised."""
+    results = at_the_same_moment(
+        {worker: lambda: payout_run_compute(run_id=run.id) for worker in ("a", "b")}, hold=RUN_HALF_WAY
+    )
+    return list(results.values())
+
+
+def compute_killed_mid_run(run: PayoutRun) -> None:
+    """A worker process computing `run`, killed half-way (its rows inserted, not committed)."""
+    killed_mid_run(
+        f"from benefits.payouts.services import payout_run_compute; payout_run_compute(run_id={run.id})",
+        hold=RUN_HALF_WAY,
+    )

@@ -4,7 +4,6 @@ commits, then answers the first one's result. Real PostgreSQL, committed rows, t
 
 import datetime
 import threading
-import time
 import uuid
 
 import psycopg
@@ -14,29 +13,13 @@ from rest_framework.test import APIClient
 
 import cases.checks.api
 from cases.checks.models import Check
+from tests.concurrency import database_url, waiting_on_lock
 from tests.factories import ChildFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks on PostgreSQL"),
 ]
-
-
-def _waiting_on_lock(timeout: float = 20.0) -> None:
-    """Bounded poll until a backend of this database waits on a lock (the second request)."""
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432, password=settings["PASSWORD"]
-    ) as watcher:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            row = watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()
-            if row and row[0] >= 1:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the second request never waited on the first one's receipt")
 
 
 def test_two_sends_of_the_same_label_at_once_record_one_check(village_director, regions, monkeypatch):
@@ -67,7 +50,8 @@ def test_two_sends_of_the_same_label_at_once_record_one_check(village_director, 
     assert in_view.wait(30)  # the first request holds its uncommitted receipt
     second = threading.Thread(target=send, args=("second",))
     second.start()
-    _waiting_on_lock()
+    with psycopg.connect(database_url()) as watcher:
+        waiting_on_lock(watcher, 1)  # the second request waits on the first one's receipt
     go.set()
     first.join(30)
     second.join(30)

@@ -34,3 +34,29 @@ def test_it_never_lets_a_sibling_code_prefix_leak(regions, county_official):
     sibling = RegionFactory(code="3704021", name="Odd", level="county", parent=regions.city)
     assert not in_scope(county_official, sibling)
     assert sibling not in set(region_list(user=county_official))
+
+
+def test_what_was_set_above_applies_beneath_and_nothing_beside(regions, village_director, county_official, outsider, admin_user):
+    """scope_queryset_with_above (standards, grant standards, campaigns): one's subtree and the
+    regions above it, never a sibling's; institution staff and anonymous users get nothing."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from benefits.standards.models import WelfareStandard
+    from tests.benefits.helpers import std
+    from tests.factories import UserFactory
+    from welfare.roles import Role
+    from welfare.scoping import scope_queryset_with_above
+
+    set_in = {r: std(r, "orphan_scattered", 1400) for r in (
+        regions.province, regions.city, regions.county, regions.township, regions.township_2, regions.other_county
+    )}
+
+    def seen(user):
+        return {s.region for s in scope_queryset_with_above(WelfareStandard.objects.all(), user)}
+
+    assert seen(village_director) == {regions.province, regions.city, regions.county, regions.township}
+    assert seen(county_official) == {regions.province, regions.city, regions.county, regions.township, regions.township_2}
+    assert seen(outsider) == {regions.province, regions.city, regions.other_county}
+    assert seen(admin_user) == set(set_in)
+    staff = UserFactory(username="carer", role=Role.INSTITUTION_STAFF, region=None)
+    assert seen(staff) == set() and seen(AnonymousUser()) == set()

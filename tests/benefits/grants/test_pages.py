@@ -53,6 +53,18 @@ def test_a_refused_filing_shows_the_message_and_keeps_nothing(client, regions, v
     assert Grant.objects.count() == 0
 
 
+def test_a_filing_without_a_number_or_with_an_unknown_township_code_is_refused_beside_the_fields(client, regions, village_director):
+    client.force_login(village_director)
+    res = client.post(
+        "/benefits/grants/new/",
+        {"received_region": "999999999", "school_year": "2026-2027", "school": "X", "study_level": "college", "enrolment_proof": "card"},
+    )
+    page = res.content.decode()
+    assert res.status_code == 400
+    assert "Enter the child&#x27;s full 18-character identity number." in page and "There is no region with this code." in page
+    assert Grant.objects.count() == 0
+
+
 def test_the_county_rejects_with_a_reason_and_ends_an_approved_grant(client, approved_grant, student, regions, village_director, county_official):
     client.force_login(county_official)
     url = f"/benefits/grants/{approved_grant.id}/"

@@ -27,3 +27,12 @@ def test_it_does_not_file_for_a_child_outside_the_users_scope(client, village_di
     )
     assert response.status_code == 404
     assert not Application.objects.exists()
+
+
+def test_a_filing_without_a_number_or_with_an_unknown_township_code_is_refused_beside_the_fields(client, village_director, regions):
+    client.force_login(village_director)
+    response = client.post("/cases/applications/new/", {"category": "orphan_scattered", "received_region": "999999999"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请输入儿童完整的18位身份证号码。" in page and "不存在该代码的行政区划。" in page
+    assert not Application.objects.exists()

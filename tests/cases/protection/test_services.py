@@ -4,14 +4,11 @@ frozen plans, referrals, closing and reopening, follow-up intervals, hotline tic
 Every refusal leaves the database as it was."""
 
 import datetime
-import threading
-import time
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cases.children.models import Child
 from cases.protection.models import (
@@ -44,6 +41,7 @@ from cases.protection.services import (
     report_screen_out,
     respond_by_for,
 )
+from tests.concurrency import at_the_same_moment
 from tests.factories import ChildFactory, InstitutionFactory, RegionFactory, UserFactory
 from welfare.errors import ApplicationError, PermissionDeniedError
 from welfare.models import AuditLog, Region
@@ -443,61 +441,8 @@ def test_dates_in_the_future_are_refused(regions, village_director, county_offic
 
 
 # --- two screenings at the same moment, on PostgreSQL ---------------------------------------------
-
-
-def _url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _waiting_on_lock(locker, count: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with locker.cursor() as cur:
-            cur.execute("SELECT pg_stat_clear_snapshot()")
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
-                "AND pid <> pg_backend_pid()"
-            )
-            if cur.fetchone()[0] >= count:
-                return
-        time.sleep(0.05)
-    raise AssertionError("the screenings never reached the lock")
-
-
-def _at_the_same_moment(calls: dict) -> dict:
-    """Run each call in a thread of its own so that they truly overlap: the case table is held
-    until every call waits on a lock (the first on the table, the others on it or on the report
-    the first holds); then they race."""
-    results: dict = {}
-
-    def run(name, call):
-        try:
-            results[name] = call()
-        except Exception as exc:  # reported by the caller's assertions
-            results[name] = exc
-        finally:
-            connections.close_all()
-
-    locker = psycopg.connect(_url())
-    locker.execute("LOCK TABLE cases_case IN EXCLUSIVE MODE")
-    threads = []
-    try:
-        for n, (name, call) in enumerate(calls.items(), start=1):
-            thread = threading.Thread(target=run, args=(name, call))
-            thread.start()
-            threads.append(thread)
-            try:
-                _waiting_on_lock(locker, n)
-            except AssertionError:
-                raise AssertionError(f"the screenings never reached the lock: {results}") from None
-    finally:
-        locker.commit()
-        locker.close()
-    for thread in threads:
-        thread.join(30)
-    return results
-
+# The case table is held until both screenings wait on a lock (the first on the table, the other
+# on it or on the report the first holds); then they race.
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="real row locks on PostgreSQL")
 
@@ -506,11 +451,12 @@ on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="re
 @on_postgresql
 def test_two_county_officials_screening_one_report_at_once_open_one_case(regions, village_director, county_official, county_2, child):
     report = report_file(by=village_director, data=report_data(regions.village, child=child))
-    results = _at_the_same_moment(
+    results = at_the_same_moment(
         {
             "a": lambda: report_screen_in(by=county_official, report_id=report.pk),
             "b": lambda: report_screen_in(by=county_2, report_id=report.pk, risk_level="high"),
-        }
+        },
+        hold="cases_case",
     )
     screened = [r for r in results.values() if isinstance(r, CaseReport)]
     refusals = [r for r in results.values() if isinstance(r, ApplicationError)]
@@ -528,11 +474,12 @@ def test_two_county_officials_screening_one_report_at_once_open_one_case(regions
 def test_two_reports_of_one_child_screened_in_at_once_open_one_case(regions, village_director, county_official, county_2, child):
     first = report_file(by=village_director, data=report_data(regions.village, child=child))
     second = report_file(by=village_director, data=report_data(regions.village, child=child, concern="malnutrition"))
-    results = _at_the_same_moment(
+    results = at_the_same_moment(
         {
             "a": lambda: report_screen_in(by=county_official, report_id=first.pk),
             "b": lambda: report_screen_in(by=county_2, report_id=second.pk),
-        }
+        },
+        hold="cases_case",
     )
     assert all(isinstance(r, CaseReport) for r in results.values()), results
     [case] = Case.objects.filter(child=child)

@@ -555,7 +555,17 @@ def test_a_plan_needs_measures_with_due_dates_and_can_take_more_rows(client, cas
     plan.refresh_from_db()
     assert plan.status == "approved"
     page = html(client.get(case_url(case)))
-    assert "联系学校减免费用" in page
+    assert "联系学校减免费用" in page and "计划已批准。" in page
+    # A measure's progress: a status it does not know is refused beside the plan; one it knows is recorded.
+    client.force_login(village_director)
+    measure = plan.measures.get(action="联系学校减免费用")
+    response = client.post(f"/cases/protection/measures/{measure.id}/progress/", {"status": "finished"})
+    assert response.status_code == 400 and "请选择措施的进展状态。" in html(response)
+    assert client.post(f"/cases/protection/measures/{measure.id}/progress/", {"status": "in_progress"}).status_code == 302
+    measure.refresh_from_db()
+    assert measure.status == "in_progress" and "措施进展已记录。" in html(client.get(case_url(case)))
+    response = client.post(f"/cases/protection/plans/{plan.id}/review/", {"action": "sign"})
+    assert response.status_code == 400 and "请选择提交、批准或退回。" in html(response)
 
 
 def test_a_referral_outside_the_province_is_refused_and_the_institution_answers_its_own(
@@ -664,6 +674,7 @@ def test_the_city_records_a_hotline_ticket_for_one_of_its_counties(client, regio
     ticket = CaseReport.objects.get()
     assert (ticket.source, ticket.county, ticket.filed_by) == ("hotline", regions.other_county, city_official)
     page = html(client.get("/cases/protection/hotline/"))
+    assert "工单已登记并交办薛城区" in page
     assert "邻居听到孩子哭喊" in page and "周**" in page and "13700002222" not in page
 
 
