@@ -50,19 +50,8 @@ CATEGORIES = (
 )
 
 
+from _common import build_schema, ensure_database  # noqa: E402
 from _common import copy_lines as _copy  # noqa: E402 - the benchmarks' shared helpers (benchmarks/_common.py)
-from _common import ensure_database  # noqa: E402
-
-
-def build_schema() -> None:
-    """The production schema: every migration, then what post_migrate installs (the payout
-    run's triggers, key check, BRIN run index and covering enrollment index, benefits/payouts/schema.py)."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def build_data(n: int) -> None:
