@@ -9,6 +9,7 @@ The INSERT and UPDATE statements are the ORM's own SQL (Django's compilers: the 
 relies on one (a history row, say) writes that row itself in the same batch.
 """
 
+import time
 from typing import cast
 
 from django.db import connection
@@ -17,25 +18,36 @@ from django.db.models.sql import InsertQuery, UpdateQuery
 
 
 def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
-    """Send the statements in ONE round trip (client-side binding: PostgreSQL runs them in turn,
-    in the current transaction, one result each) and answer each one's row count and rows (none
-    for a statement that returns no rows). An error in one stops the rest and raises it. On other
-    databases (SQLite, the embedded demo) the statements are sent one at a time, with the same answers."""
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
+    """Send the statements in ONE round trip and answer each one's row count and rows (none for a
+    statement that returns no rows), in the current transaction. An error in one stops the rest
+    and raises it (as Django's own database error).
+
+    On PostgreSQL through psycopg's pipeline mode with server-side binding and prepared
+    statements: a statement sent again on the same connection (the next county of the payout
+    run) is neither parsed nor planned again. Statements must therefore be preparable (no SET:
+    use set_config(); placeholders whose types PostgreSQL can infer). On other databases (SQLite,
+    the embedded demo) the statements are sent one at a time, with the same answers."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
             answers = []
             for sql, params in statements:
                 cursor.execute(sql, params)
                 answers.append((cursor.rowcount, cursor.fetchall() if cursor.description else []))
             return answers
-        cursor.execute(";".join(sql for sql, _params in statements), [p for _sql, params in statements for p in params])
-        results = cursor.cursor
-        answers = []
-        for i in range(len(statements)):
-            if i:
-                results.nextset()
-            answers.append((results.rowcount, results.fetchall() if results.description else []))
-    return answers
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    cursors: list[psycopg.Cursor] = []
+    start = time.monotonic()
+    with connection.wrap_database_errors, raw.pipeline():
+        for sql, params in statements:
+            bound = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind client-side)
+            bound.execute(sql, params, prepare=True)
+            cursors.append(bound)
+    if connection.queries_logged:  # as Django's debug cursor logs its statements
+        connection.queries_log.append({"sql": ";\n".join(sql for sql, _params in statements), "time": f"{time.monotonic() - start:.3f}"})
+    return [(bound.rowcount, bound.fetchall() if bound.description else []) for bound in cursors]
 
 
 def insert_statement(obj: Model) -> tuple[str, list]:

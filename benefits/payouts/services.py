@@ -278,8 +278,9 @@ def _payout_insert_sql(*, mapping, by_category: bool, on_conflict: bool) -> tupl
 
 
 # A county is a small slice of the enrollments: read them through the index rather than scanning
-# the table; no JIT compilation for a statement this short. Local to the run's transaction.
-_RUN_SETTINGS: list[tuple[str, list]] = [("SET LOCAL random_page_cost = 1.1", []), ("SET LOCAL jit = off", [])]
+# the table; no JIT compilation for a statement this short. Local to the run's transaction (SET
+# LOCAL, as a statement that can be prepared: welfare.sqlbatch).
+_RUN_SETTINGS: list[tuple[str, list]] = [("SELECT set_config('random_page_cost', '1.1', true), set_config('jit', 'off', true)", [])]
 
 
 # One category of a county's month (the usual case: standards set at county level or above, one
