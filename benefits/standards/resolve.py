@@ -44,19 +44,33 @@ def path_codes(path: str) -> list[str]:
 class StandardBook:
     """The standards in force on one date for a set of region paths, loaded in one query."""
 
-    def __init__(self, *, on: datetime.date, paths: Iterable[str]):
+    def __init__(self, *, on: datetime.date, paths: Iterable[str], rows: Iterable[WelfareStandard] | None = None):
+        """`rows`: the standards of the paths already read (`_rows`, for a date on or after `on`)."""
         self.on = on
+        if rows is None:
+            rows = self._rows(on=on, paths=paths)
+        self.latest: dict[tuple[str, str, bool], WelfareStandard] = {}
+        for s in rows:  # later versions overwrite earlier ones
+            if s.effective_from <= on:
+                self.latest[(s.region.code, s.category, s.is_minimum)] = s
+
+    @staticmethod
+    def _rows(*, on: datetime.date, paths: Iterable[str]) -> list[WelfareStandard]:
         codes: set[str] = set()
         for p in paths:
             codes.update(path_codes(p))
-        self.latest: dict[tuple[str, str, bool], WelfareStandard] = {}
-        rows = (
+        return list(
             WelfareStandard.objects.filter(region__code__in=codes, effective_from__lte=on)
             .select_related("region")
             .order_by("effective_from", "id")
         )
-        for s in rows:  # later versions overwrite earlier ones
-            self.latest[(s.region.code, s.category, s.is_minimum)] = s
+
+    @classmethod
+    def on_dates(cls, *, dates: Iterable[datetime.date], paths: Iterable[str]) -> list["StandardBook"]:
+        """A book for each of `dates`, loaded in one query."""
+        dates, paths = list(dates), list(paths)
+        rows = cls._rows(on=max(dates), paths=paths)
+        return [cls(on=day, paths=paths, rows=rows) for day in dates]
 
     def _nearest(self, codes: list[str], category: str, minimum: bool) -> WelfareStandard | None:
         for code in reversed(codes):

@@ -97,14 +97,18 @@ class Grouping:
     path of a region at one level has one length and `Left(path, n)` names the group in SQL;
     a tree with irregular codes falls back to grouping by village and mapping in Python."""
 
-    def __init__(self, region: Region, how: str):
+    def __init__(self, region: Region, how: str, *, below: list[Region] | None = None):
+        """`below`: the regions one level below `region`, when the caller has read them already."""
         self.region, self.how = region, how
         self.length: int | None = None
         self.map: dict[int, str] | None = None
         if how == "self":
             return
         if how == "below":
-            paths = set(Region.objects.filter(parent=region).values_list("path", flat=True))
+            if below is None:
+                paths = set(Region.objects.filter(parent=region).values_list("path", flat=True))
+            else:
+                paths = {r.path for r in below}
         else:  # a level: "township" or "county"
             paths = set(Region.objects.filter(path__startswith=region.path, level=how).values_list("path", flat=True))
         lengths = {len(p) for p in paths}

@@ -9,7 +9,14 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from cases.dashboard.figures import TREND_MONTHS, Figures, _live_figures, _live_trend, previous_month_ends
+from cases.dashboard.figures import (
+    SNAPSHOT_LEVELS,
+    TREND_MONTHS,
+    Figures,
+    _live_figures,
+    _live_trend,
+    previous_month_ends,
+)
 from welfare.models import Region
 
 
@@ -19,11 +26,16 @@ def _snapshot_model():
     return DashboardSnapshot
 
 
-def _store(kind: str, rows: list[tuple[int, datetime.date, Figures]]) -> None:
+def _store(kind: str, rows: list[tuple[int, datetime.date, Figures]], *, extra: dict[int, dict] | None = None) -> None:
+    """Upserts the rows; `extra`: more keys for the figures of some regions ({region id: {key: …}})."""
     Snapshot = _snapshot_model()
     now = timezone.now()
+    extra = extra or {}
     Snapshot.objects.bulk_create(
-        [Snapshot(region_id=rid, kind=kind, on=day, figures=f.to_json(), computed_at=now) for rid, day, f in rows],
+        [
+            Snapshot(region_id=rid, kind=kind, on=day, figures={**f.to_json(), **extra.get(rid, {})}, computed_at=now)
+            for rid, day, f in rows
+        ],
         update_conflicts=True,
         unique_fields=["region", "kind", "on"],
         update_fields=["figures", "computed_at"],
@@ -33,10 +45,12 @@ def _store(kind: str, rows: list[tuple[int, datetime.date, Figures]]) -> None:
 
 def _rollup(region: Region, leaves: dict[str, Figures], leaf_level: str) -> dict[int, Figures]:
     """Figures of the `leaf_level` regions under `region` added up into every region from the
-    leaf to `region` itself: {region id: figures}, leaves included."""
+    leaf to `region` itself: {region id: figures}, leaves included (and `region` itself always,
+    so that a region without leaves has its row too)."""
     paths = list(Region.objects.filter(path__startswith=region.path, level=leaf_level).values_list("code", "path"))
     start = len(region.ancestor_codes()) - 1
     out: dict[str, Figures] = defaultdict(Figures)
+    out[region.code] = Figures()
     for code, path in paths:
         f = leaves.get(code) or Figures()
         for ancestor in [c for c in path.split("/") if c][start:]:
@@ -45,13 +59,44 @@ def _rollup(region: Region, leaves: dict[str, Figures], leaf_level: str) -> dict
     return {ids[code]: f for code, f in out.items() if code in ids}
 
 
+def _region_counts(region: Region, on: datetime.date) -> dict[int, dict]:
+    """The institutions-at-work and education-grant counts of every county and city in `region`
+    (a county, city or province) and of the region itself, each over its whole subtree (an
+    institution or a grant recorded on the county itself counts there, and above): counted once
+    per region they are recorded on (institutions.figures.institution_counts,
+    benefits.grants.selectors.grant_counts) and added up into every county, city and province above.
+    {region id: {"institutions": counts, "grants": counts}}."""
+    from benefits.grants.models import Grant
+    from benefits.grants.selectors import grant_counts, grant_counts_add
+    from institutions.figures import empty_institution_counts, institution_counts, institution_counts_add
+    from institutions.models import Institution
+
+    targets = dict(
+        Region.objects.filter(path__startswith=region.path, level__in=SNAPSHOT_LEVELS).values_list("code", "id")
+    )
+    out = {rid: {"institutions": empty_institution_counts(), "grants": {"by_study_level": {}, "by_month": {}}} for rid in targets.values()}
+    institutions = Institution.objects.filter(region__path__startswith=region.path)
+    for name, by_path, add in (
+        ("institutions", institution_counts(institutions, today=on, by_region=True), institution_counts_add),
+        ("grants", grant_counts(grants=Grant.objects.all(), region=region, on=on, by_region=True), grant_counts_add),
+    ):
+        for path, counts in by_path.items():
+            for code in (path or "").split("/"):
+                if code in targets:
+                    add(out[targets[code]][name], counts)
+    return out
+
+
 def dashboard_snapshots_compute(*, region: Region, on: datetime.date) -> None:
     """The figures on a day of every township, county and city in `region` (a county, city or
-    province) and of the region itself, computed set-wise and stored (derived data, no rule)."""
+    province) and of the region itself, computed set-wise and stored (derived data, no rule).
+    The rows of counties, cities and provinces also hold their institutions-at-work and grant
+    counts (`_region_counts`: whole-subtree figures, read from the row of the region shown)."""
     Snapshot = _snapshot_model()
     by_township = _live_figures(region, on, group=Region.Level.TOWNSHIP)
     rows = _rollup(region, by_township, Region.Level.TOWNSHIP)
-    _store(Snapshot.Kind.DAY, [(rid, on, f) for rid, f in rows.items()])
+    extra = _region_counts(region, on)
+    _store(Snapshot.Kind.DAY, [(rid, on, f) for rid, f in rows.items()], extra=extra)
 
 
 def dashboard_snapshots_compute_months(*, region: Region, month_ends: list[datetime.date]) -> None:

@@ -308,16 +308,14 @@ def _casework_context(dash: selectors.Dashboard) -> dict | None:
     }
 
 
-def _institutions_at_work(request, region, on) -> dict:
+def _institutions_at_work(request, dash: selectors.Dashboard) -> dict:
     """The institution figures of a county, city or province dashboard (issue 16: children in
     care, admissions and discharges per month, inspections this year, findings past their
-    deadline, safety-meeting and training coverage) and the links to the institution pages."""
-    from institutions.figures import region_institution_figures
-    from welfare.models import Region
-
-    if region.level not in (Region.Level.COUNTY, Region.Level.CITY, Region.Level.PROVINCE):
+    deadline, safety-meeting and training coverage; from the dashboard's snapshot, as its other
+    figures) and the links to the institution pages."""
+    inst = dash.institutions_at_work
+    if inst is None:
         return {"inst": None}
-    inst = region_institution_figures(user=request.user, region_code=region.code, today=on)
     meetings, training = inst["safety_meetings"][-1], inst["training"]
     allowed = institution_page_allowed(request.user)
     return {
@@ -326,7 +324,7 @@ def _institutions_at_work(request, region, on) -> dict:
         "inst_meetings_share": _pct(meetings["covered"], meetings["institutions"]),
         "inst_meetings": meetings,
         "inst_training_share": _pct(training["trained"], training["staff_in_post"]),
-        "findings_overdue_link": selectors.list_link("institutions:findings_overdue", region=region.code) if allowed else None,
+        "findings_overdue_link": selectors.list_link("institutions:findings_overdue", region=dash.region.code) if allowed else None,
     }
 
 
@@ -378,7 +376,7 @@ def dashboard_page(request):
             else None
         ),
         "standards_link": selectors.list_link("benefits:standard_list", region=region.code),
-        **_institutions_at_work(request, region, on),
+        **_institutions_at_work(request, dash),
         "overdue_apps_by_category": [
             {
                 "label": str(labels[c]),
@@ -388,8 +386,8 @@ def dashboard_page(request):
             for c, n in sorted(t.overdue_applications_by_category.items())
         ],
         "query": f"region={region.code}&date={on.isoformat()}",
-        "grants": (grants := selectors.dashboard_grant_figures(user=request.user, region=region, on=on)),
-        "grant_levels": [(label, grants["by_study_level"].get(code, 0)) for code, label in StudyLevel.choices],
+        "grants": dash.grants,
+        "grant_levels": [(label, dash.grants["by_study_level"].get(code, 0)) for code, label in StudyLevel.choices],
     }
     return render(request, "dashboard/dashboard.html", context)
 
