@@ -100,6 +100,7 @@ def _subregion_table(dash: selectors.Dashboard) -> list[dict]:
                 "pending": f.pending_applications,
                 "overdue_apps": f.overdue_applications,
                 "apps_link": selectors.list_link("cases:application_list", region=region.code, overdue="1"),
+                "villages_link": selectors.list_link("cases:dashboard_villages", region=region.code, date=dash.on.isoformat()),
                 "paid_amount": f.paid_total,
             }
         )
@@ -129,6 +130,8 @@ def _trend_table(dash: selectors.Dashboard) -> tuple[list[str], list[dict], list
         rows.append(
             {
                 "day": day,
+                "day_shown": day.isoformat(),
+                "month": day.strftime("%Y-%m"),
                 "counts": [f.categories.get(c, 0) for c in cats],
                 "total": f.memberships_total,
                 "paid": [f.paid_amount.get(c, 0) for c in paid_cats],
@@ -158,14 +161,14 @@ def _chart_data(dash: selectors.Dashboard, categories, subrows, trend_cats, tren
             "children": [r["children"] for r in subrows],
         },
         "trend": {
-            "labels": [r["day"].strftime("%Y-%m") for r in trend_rows],
+            "labels": [r["month"] for r in trend_rows],
             "series": [
                 {"name": str(labels[c]), "values": [r["counts"][i] for r in trend_rows]}
                 for i, c in enumerate(trend_cats)
             ],
         },
         "payouts": {
-            "labels": [r["day"].strftime("%Y-%m") for r in trend_rows],
+            "labels": [r["month"] for r in trend_rows],
             "series": [
                 {"name": str(labels[c]), "values": [float(r["paid"][i]) for r in trend_rows]}
                 for i, c in enumerate(paid_cats)
