@@ -268,11 +268,14 @@ def load_data(n_children: int, *, seed: int = 7) -> dict:
         )
     # Staff: a child director in 92 % of villages, 80 % of them trained; institutions per county.
     sid, trid, iid = iter(range(1, 10**9)), iter(range(1, 10**9)), iter(range(1, 10**9))
+    institutions: list[tuple[int, int, int]] = []  # (id, county id, capacity)
     kinds = ["welfare", "rescue", "workstation", "childrens_home", "social_work"]
     for kid, kcode in counties:
         for k in kinds:
             for j in range(rng.randint(0, 3)):
-                t_inst.add(id=next(iid), name=f"{kcode}-{k}-{j}", kind=k, region_id=kid, capacity=rng.randint(10, 200))
+                i, capacity = next(iid), rng.randint(10, 200)
+                t_inst.add(id=i, name=f"{kcode}-{k}-{j}", kind=k, region_id=kid, capacity=capacity)
+                institutions.append((i, kid, capacity))
         for vid in villages_by_county[kid]:
             if rng.random() < 0.92:
                 s = next(sid)
@@ -298,12 +301,14 @@ def load_data(n_children: int, *, seed: int = 7) -> dict:
     start_lo = datetime.date(2019, 1, 1).toordinal()
     start_hi = TODAY.toordinal()
     per_county = n_children // len(counties)
+    children_of: dict[int, list[tuple[int, int]]] = defaultdict(list)  # county id: (child id, village id)
     extra = n_children - per_county * len(counties)
     for index, (kid, kcode) in enumerate(counties):
         villages = villages_by_county[kid]
         for _i in range(per_county + (1 if index < extra else 0)):
             c = next(chid)
             vid = villages[rng.randrange(len(villages))]
+            children_of[kid].append((c, vid))
             sex = "M" if rng.random() < 0.52 else "F"
             birth = datetime.date.fromordinal(rng.randint(TODAY.toordinal() - 17 * 365, TODAY.toordinal() - 200))
             key = (kcode, birth, sex)
@@ -378,11 +383,19 @@ def load_data(n_children: int, *, seed: int = 7) -> dict:
                     due_on=submitted + datetime.timedelta(days=14),
                     reason="",
                 )
-    for t in (t_regions, t_users, t_inst, t_staff, t_training, t_child, t_member, t_check, t_app):
+    # Institutions at work and protection casework (their own random stream: the data above stays
+    # what earlier runs measured).
+    work_rng = random.Random(seed + 1)
+    work = _institution_work(work_rng, institutions, children_of, t_staff, t_training, sid, trid)
+    work += _casework(work_rng, children_of)
+    for t in (t_regions, t_users, t_inst, t_staff, t_training, t_child, t_member, t_check, t_app, *work):
         t.copy()
     standards = _load_standards(province["id"], counties)
-    payouts = _load_payouts(counties, standards)
-    _reset_sequences([Region, User, Institution, Staff, Training, Child, CategoryMembership, Check, Application])
+    payouts, runs = _load_payouts(counties, standards)
+    grants = _load_grants(work_rng, children_of, townships_of, runs)
+    _reset_sequences(
+        [Region, User, Institution, Staff, Training, Child, CategoryMembership, Check, Application, *(t.model for t in work)]
+    )
     with connection.cursor() as cursor:
         # What autovacuum does to a loaded database before long: statistics, and the
         # visibility map (index-only scans read no table pages once it is set).
@@ -399,7 +412,168 @@ def load_data(n_children: int, *, seed: int = 7) -> dict:
         "memberships": t_member.count,
         "checks": t_check.count,
         "payouts": payouts,
+        **{t.model._meta.model_name: t.count for t in work},
+        **grants,
     }
+
+
+def _day(days: int) -> datetime.date:
+    return TODAY + datetime.timedelta(days=days)
+
+
+def _quarter_starts(count: int) -> list[datetime.date]:
+    """The first days of the `count` quarters up to today's, oldest first."""
+    first = datetime.date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)
+    out = [first]
+    while len(out) < count:
+        q = out[0]
+        out.insert(0, datetime.date(q.year - 1, 10, 1) if q.month == 1 else datetime.date(q.year, q.month - 3, 1))
+    return out
+
+
+def _institution_work(rng: random.Random, institutions, children_of, t_staff, t_training, sid, trid) -> list:
+    """What the dashboards' institutions-at-work block counts, for every institution: a third of its
+    beds taken (children of its county placed in the last three years) and a tenth of them
+    discharged in the last twelve months; two inspections this year (one unannounced) with up to
+    three findings each, half of them rectified, some past their deadline; a safety meeting in most
+    of the last five quarters; five staff (one in ten gone), most trained this year."""
+    from institutions.models import Finding, Inspection, Placement, SafetyMeeting
+
+    t_place, t_insp, t_find, t_meet = Table(Placement), Table(Inspection), Table(Finding), Table(SafetyMeeting)
+    pid, nid, fid, mid = (iter(range(1, 10**9)) for _i in range(4))
+    taken: dict[int, int] = defaultdict(int)  # county id: children of it placed so far
+    year_start = datetime.date(TODAY.year, 1, 1)
+    quarters = _quarter_starts(5)
+    for i, kid, capacity in institutions:
+        children = children_of[kid]
+        for k in range(capacity // 3 + capacity // 10):
+            if taken[kid] >= len(children):
+                break
+            child_id, _vid = children[taken[kid]]
+            taken[kid] += 1
+            if k < capacity // 3:
+                placed, left = _day(-rng.randint(0, 3 * 365)), None
+            else:
+                left = _day(-rng.randint(0, 364))
+                placed = left - datetime.timedelta(days=rng.randint(0, 700))
+            t_place.add(id=next(pid), child_id=child_id, institution_id=i, placed_on=placed, left_on=left, admission_reason="orphan")
+        for unannounced in (True, False):
+            n = next(nid)
+            on = datetime.date.fromordinal(rng.randint(year_start.toordinal(), TODAY.toordinal()))
+            t_insp.add(id=n, institution_id=i, inspected_on=on, unannounced=unannounced, inspectors="县民政局", level="county")
+            for _f in range(rng.randint(0, 3)):
+                fix_by = on + datetime.timedelta(days=rng.randint(15, 60))
+                fixed = on + datetime.timedelta(days=rng.randint(1, 30)) if rng.random() < 0.5 else None
+                t_find.add(id=next(fid), inspection_id=n, text="消防通道堆放杂物", severity="medium", fix_by=fix_by, fixed_on=fixed)
+        for first in quarters:
+            held = first + datetime.timedelta(days=rng.randint(0, 80))
+            if rng.random() < 0.8 and held <= TODAY:
+                t_meet.add(id=next(mid), institution_id=i, held_on=held, attendees="全体职工", topics="消防、食品安全")
+        for _s in range(5):
+            s = next(sid)
+            left = _day(-rng.randint(1, 300)) if rng.random() < 0.1 else None
+            t_staff.add(
+                id=s, name=f"职工{s}", position="carer", region_id=kid, institution_id=i, appointed_on=datetime.date(2020, 1, 1), left_on=left
+            )
+            if rng.random() < 0.7:
+                held = datetime.date.fromordinal(rng.randint(year_start.toordinal(), TODAY.toordinal()))
+                t_training.add(id=next(trid), staff_id=s, title="护理培训", held_on=held, hours=Decimal("8.0"))
+    return [t_place, t_insp, t_find, t_meet]
+
+
+def _casework(rng: random.Random, children_of) -> list:
+    """Protection casework, which the dashboards count live: a case for one child in a hundred (two
+    in three open), each opened from a screened-in report about the child's village in the last two
+    years, most with an approved assessment, the open ones with follow-ups (some late), some with a
+    referral waiting for an answer; and unscreened reports of the last month, some past their
+    deadline. Everything filed by the county official's account."""
+    from cases.protection.models import Assessment, Case, CaseReport, FollowUp, Referral
+
+    t_case, t_report, t_assess, t_follow, t_ref = Table(Case), Table(CaseReport), Table(Assessment), Table(FollowUp), Table(Referral)
+    case_id, rid, aid, fid, xid = (iter(range(1, 10**9)) for _i in range(5))
+    concerns = ["neglect", "abuse", "domestic_violence", "guardianship_missing", "malnutrition", "psychological", "injury"]
+    sources = ["mandatory_report", "mandatory_report", "hotline", "walk_in", "check", "police"]
+
+    def at(day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(day, datetime.time(1, 30), tzinfo=datetime.UTC)
+
+    def report(child_id: int, vid: int, kid: int, received: datetime.datetime, status: str, case: int | None = None) -> None:
+        screened = status != "received"
+        t_report.add(
+            id=next(rid), source=rng.choice(sources), child_id=child_id, child_name=f"儿童{child_id}", region_id=vid, county_id=kid,
+            concern=rng.choice(concerns), description="发现儿童无人照料", received_at=received,
+            respond_by=received + datetime.timedelta(days=1), status=status, case_id=case, filed_by_id=1,
+            screened_by_id=1 if screened else None, screened_at=received + datetime.timedelta(hours=12) if screened else None,
+        )
+
+    for kid, children in children_of.items():
+        for child_id, vid in rng.sample(children, len(children) // 100):
+            c = next(case_id)
+            is_open = rng.random() < 2 / 3
+            opened = _day(-rng.randint(3, 730))
+            closed = None if is_open else min(_day(-1), opened + datetime.timedelta(days=rng.randint(20, 300)))
+            risk = rng.choice(["high", "medium", "medium", "low", "low"])
+            t_case.add(
+                id=c, child_id=child_id, status="open" if is_open else "closed", risk_level=risk, opened_on=opened,
+                opened_from="report", closed_on=closed, closure_reason="" if is_open else "risk_resolved",
+            )
+            report(child_id, vid, kid, at(opened - datetime.timedelta(days=1)), "screened_in", c)
+            if rng.random() < 0.7:
+                t_assess.add(
+                    id=next(aid), case_id=c, assessed_on=opened + datetime.timedelta(days=5),
+                    grade=rng.choice(["normal", "insufficient", "improper", "missing"]), risk_level=risk, assessors=["村儿童主任"],
+                    needs={}, status="approved", written_by_id=1, submitted_by_id=1, decided_by_id=1,
+                    decided_at=at(opened + datetime.timedelta(days=7)), comment="",
+                )
+            if is_open:
+                for _f in range(rng.randint(1, 3)):
+                    due = _day(rng.randint(-60, 60))
+                    done = due if due < TODAY and rng.random() < 0.8 else None
+                    t_follow.add(id=next(fid), case_id=c, due_on=due, done_on=done, notes="")
+            if rng.random() < 0.3:
+                waiting = rng.random() < 0.5
+                sent = min(TODAY, opened + datetime.timedelta(days=rng.randint(1, 30)))
+                t_ref.add(
+                    id=next(xid), case_id=c, to_agency="学校", service="复学", status="sent" if waiting else "accepted", sent_on=sent,
+                    sent_by_id=1, answered_by_id=None if waiting else 1, answered_at=None if waiting else at(sent),
+                )
+        for child_id, vid in rng.sample(children, len(children) // 1000):
+            report(child_id, vid, kid, at(_day(-rng.randint(0, 30))), "received")
+    return [t_case, t_report, t_assess, t_follow, t_ref]
+
+
+def _load_grants(rng: random.Random, children_of, townships_of, runs: dict) -> dict:
+    """Education grants, which the dashboards count: two young people in a thousand with an
+    approved grant of this school year (10,000 yuan in ten instalments), paid an instalment in
+    each of their county's runs of the school year so far."""
+    from benefits.grants.models import Grant, GrantPayout
+
+    if not runs:
+        return {}
+    t_grant, t_paid = Table(Grant), Table(GrantPayout)
+    gid, pid = iter(range(1, 10**9)), iter(range(1, 10**9))
+    first_year = TODAY.year if TODAY.month >= 9 else TODAY.year - 1
+    school_year = f"{first_year}-{first_year + 1}"
+    months = [m for m in (datetime.date(first_year + (k + 8) // 12, (k + 8) % 12 + 1, 1) for k in range(10)) if m <= TODAY]
+    for kid, children in children_of.items():
+        for child_id, vid in rng.sample(children, len(children) // 500):
+            g = next(gid)
+            t_grant.add(
+                id=g, child_id=child_id, school="山东大学", study_level=rng.choice(["vocational", "college", "university", "university"]),
+                school_year=school_year, enrolment_proof="学生证", received_region_id=townships_of[vid], county_id=kid, status="approved",
+                annual_amount=Decimal("10000.00"), instalments=10, submitted_on=datetime.date(first_year, 8, 20),
+                decided_on=datetime.date(first_year, 8, 25),
+            )
+            for n, month in enumerate(months, start=1):
+                if (kid, month) in runs:
+                    t_paid.add(
+                        id=next(pid), run_id=runs[(kid, month)], grant_id=g, child_id=child_id, school_year=school_year,
+                        instalment=n, month=month, amount=Decimal("1000.00"),
+                    )
+    t_grant.copy()
+    t_paid.copy()
+    _reset_sequences([Grant, GrantPayout])
+    return {"grants": t_grant.count, "grant_instalments": t_paid.count}
 
 
 def _load_standards(province_id: int, counties) -> dict:
@@ -443,7 +617,7 @@ def _load_standards(province_id: int, counties) -> dict:
     }
 
 
-def _load_payouts(counties, standards: dict) -> int:
+def _load_payouts(counties, standards: dict) -> tuple[int, dict]:
     """Payouts for the last 12 months, when the benefits app has PayoutRun and Payout."""
     from django.apps import apps
     from django.db import connection
@@ -456,11 +630,12 @@ def _load_payouts(counties, standards: dict) -> int:
         PayoutRun = apps.get_model("benefits", "PayoutRun")
         Payout = apps.get_model("benefits", "Payout")
     except (LookupError, ImportError):
-        return 0
+        return 0, {}
     months = [add_months(month_start(TODAY), -k) for k in range(12)]
     from benefits.enrollments.models import Enrollment
 
     t_run, t_pay, t_enr = Table(PayoutRun), Table(Payout), Table(Enrollment)
+    runs: dict[tuple[int, datetime.date], int] = {}  # (county id, month): run id
     enr_id = iter(range(1, 10**9))
     run_id = iter(range(1, 10**9))
     run_fields = {f.attname for f in PayoutRun._meta.concrete_fields}
@@ -487,6 +662,7 @@ def _load_payouts(counties, standards: dict) -> int:
     for kid, _code in counties:
         for month in months:
             r = next(run_id)
+            runs[(kid, month)] = r
             values = {"id": r, "region_id": kid, "month": month, "status": "approved"}
             run_values = values
             total = Decimal("0")
@@ -512,9 +688,9 @@ def _load_payouts(counties, standards: dict) -> int:
         t_pay.copy()
     except Exception as exc:  # a model still in the works: report and go on without payouts
         print(f"payouts skipped: {exc}", file=sys.stderr)
-        return 0
+        return 0, {}
     _reset_sequences([PayoutRun, Payout, Enrollment])
-    return t_pay.count
+    return t_pay.count, runs
 
 
 # --- serving and measuring --------------------------------------------------------------------
