@@ -1,14 +1,14 @@
 """Reads of the dashboard: the region in the user's scope, everything the page and
 `GET /api/dashboard/summary/` show, and the link from each number to the scoped list behind it.
-A county and what lies below it are computed live (figures.py); a city or a province adds up its
-counties' snapshots (services.py), computing a missing one on the spot. The casework figures of
-a county, city or province are always live (cases/protection/selectors.py, counts only)."""
+Township and village dashboards are computed live (figures.py). A county, city or province adds
+up the snapshot rows of the regions one level below and reads its own row for what is counted
+over its whole subtree — protection casework (counts only), institutions at work, education
+grants — computing missing rows on the spot (services.py)."""
 
 from __future__ import annotations
 
 import datetime
 import functools
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,8 +23,8 @@ from cases.children.categories import PAID_CATEGORIES, Category
 from cases.dashboard.figures import (
     LEVEL_BELOW,
     SNAPSHOT_LEVELS,
+    CaseworkFigures,
     Figures,
-    Grouping,
     _live_figures,
     _live_trend,
     _subregions,
@@ -65,13 +65,15 @@ def dashboard_breadcrumbs(*, user, region: Region) -> list[dict]:
 
 
 # The keys of a county's, city's or province's own day row that hold its whole-subtree counts
-# (cases/dashboard/services.py `_region_counts`): institutions at work, education grants.
-REGION_COUNTS = ("institutions", "grants")
+# (cases/dashboard/services.py `_region_counts`): casework, institutions at work, education grants;
+# the rows of the regions one level below hold their casework.
+REGION_COUNTS = ("casework", "institutions", "grants")
 
 
 @dataclass
 class _SnapshotRows:
     parts: dict[str, Figures]  # the regions one level below, by code
+    casework: dict[str, CaseworkFigures]  # the same regions' casework, by code
     own: dict  # the region's own day row: its whole-subtree counts (REGION_COUNTS)
     months: dict[datetime.date, Figures]  # the region at the month ends asked for
     computed_at: datetime.datetime | None  # the oldest of the day rows
@@ -96,7 +98,12 @@ def _snapshot_rows(
     def missing(rows: list[tuple]) -> tuple[bool, bool]:
         days = {rid: data for rid, kind, _on, data, _at in rows if kind == Snapshot.Kind.DAY}
         own = days.get(region.id)
-        day = not set(parts) <= set(days) or own is None or any(k not in own for k in REGION_COUNTS)
+        day = (
+            not set(parts) <= set(days)
+            or own is None
+            or any(k not in own for k in REGION_COUNTS)
+            or any("casework" not in days[rid] for rid in parts)
+        )
         months = len({d for _rid, kind, d, _data, _at in rows if kind == Snapshot.Kind.MONTH}) < len(month_ends)
         return day, months
 
@@ -108,7 +115,7 @@ def _snapshot_rows(
         dashboard_snapshots_compute_months(region=region, month_ends=month_ends)
     if day or months:
         rows = read()
-    out = _SnapshotRows(parts={}, own={}, months={}, computed_at=None)
+    out = _SnapshotRows(parts={}, casework={}, own={}, months={}, computed_at=None)
     for rid, kind, day_on, data, at in rows:
         if kind == Snapshot.Kind.MONTH:
             out.months[day_on] = Figures.from_json(data)
@@ -117,6 +124,7 @@ def _snapshot_rows(
             out.own = data
         else:
             out.parts[parts[rid]] = Figures.from_json(data)
+            out.casework[parts[rid]] = CaseworkFigures.from_json(data["casework"])
         out.computed_at = at if out.computed_at is None or at < out.computed_at else out.computed_at
     return out
 
@@ -150,37 +158,6 @@ CASEWORK_LEVELS = SNAPSHOT_LEVELS  # county, city and province dashboards show c
 
 
 @dataclass
-class CaseworkFigures:
-    """Casework counts of one region (no case content): open cases by risk level and by grade
-    of the latest approved assessment, reports received by (month, source, concern), reports
-    past their deadline, referrals waiting for an answer, follow-ups overdue."""
-
-    by_risk: Counter = field(default_factory=Counter)
-    by_grade: Counter = field(default_factory=Counter)
-    reports: Counter = field(default_factory=Counter)
-    reports_past_deadline: int = 0
-    referrals_waiting: int = 0
-    follow_ups_overdue: int = 0
-
-    @property
-    def open_cases(self) -> int:
-        return sum(self.by_risk.values())
-
-    @property
-    def reports_received(self) -> int:
-        return sum(self.reports.values())
-
-    def add(self, other: CaseworkFigures) -> CaseworkFigures:
-        self.by_risk.update(other.by_risk)
-        self.by_grade.update(other.by_grade)
-        self.reports.update(other.reports)
-        self.reports_past_deadline += other.reports_past_deadline
-        self.referrals_waiting += other.referrals_waiting
-        self.follow_ups_overdue += other.follow_ups_overdue
-        return self
-
-
-@dataclass
 class Casework:
     """The casework part of a dashboard: the region's totals, one row per region one level
     below, the twelve months of the report table, and whether the viewer may open the lists
@@ -193,38 +170,24 @@ class Casework:
 
 
 def dashboard_casework(
-    *, user, region: Region, on: datetime.date, subregions: list[Region] | None = None
+    *, user, region: Region, on: datetime.date, subregions: list[Region] | None = None, snapshot: _SnapshotRows | None = None
 ) -> Casework | None:
-    """Casework figures of a county, city or province on a date, live (the six grouped queries of
-    cases/protection/selectors.py in one statement, `casework_figures`), by the regions one level
-    below (`subregions`, when the caller has read them); None for a township or a village. 404
-    outside the user's scope."""
+    """Casework figures of a county, city or province on a date, by the regions one level below
+    (`subregions`, when the caller has read them), from the dashboard snapshot (`snapshot`, when
+    the caller has read it: the rows are computed by cases/dashboard/services.py with the six
+    grouped queries of cases/protection/selectors.py, `casework_figures`); None for a township or
+    a village. 404 outside the user's scope."""
     if not in_scope(user, region):
         raise Http404
     if region.level not in CASEWORK_LEVELS:
         return None
     if subregions is None:
         subregions = _subregions(region)
-    figures = protection_selectors.casework_figures(region=region, on=on, by=Grouping(region, "below", below=subregions))
-    by_key: dict[str, CaseworkFigures] = defaultdict(CaseworkFigures)
-    for code, counts in figures["open_by_risk"].items():
-        by_key[code].by_risk.update(counts)
-    for code, counts in figures["open_by_grade"].items():
-        by_key[code].by_grade.update(counts)
-    for code, counts in figures["reports_by_month"].items():
-        by_key[code].reports.update(counts)
-    for code, n in figures["reports_past_deadline"].items():
-        by_key[code].reports_past_deadline += n
-    for code, n in figures["referrals_waiting"].items():
-        by_key[code].referrals_waiting += n
-    for code, n in figures["follow_ups_overdue"].items():
-        by_key[code].follow_ups_overdue += n
-    total = CaseworkFigures()
-    for f in by_key.values():
-        total.add(f)
+    if snapshot is None:
+        snapshot = _snapshot_rows(region, on, subregions, [])
     return Casework(
-        total=total,
-        rows=[(r, by_key.get(r.code) or CaseworkFigures()) for r in subregions],
+        total=CaseworkFigures.from_json(snapshot.own["casework"]),
+        rows=[(r, snapshot.casework.get(r.code) or CaseworkFigures()) for r in subregions],
         months=protection_selectors.casework_months(on),
         lists_open=protection_selectors.casework_lists_open(user),
     )
@@ -295,7 +258,11 @@ def dashboard_summary(
         standards=dashboard_standards(user=user, region=region, on=on),
         computed_at=computed_at,
         level_below=LEVEL_BELOW.get(region.level),
-        casework=dashboard_casework(user=user, region=region, on=on, subregions=subregions) if with_casework else None,
+        casework=(
+            dashboard_casework(user=user, region=region, on=on, subregions=subregions, snapshot=snap)
+            if with_casework and region.level in SNAPSHOT_LEVELS
+            else None
+        ),
         institutions_at_work=at_work,
         grants=grants,
     )

@@ -251,8 +251,9 @@ def reports_overdue_count(*, region) -> int:
 # Dashboard figures (cases/dashboard/selectors.py): counts only, no case content, for a region on
 # a date, grouped by the regions one level below (cases.dashboard.figures.Grouping; rows of the
 # region itself, such as a report made about the county as a whole, come under its own code).
-# One grouped query per figure, whatever the number of regions and cases; the dashboard reads the
-# six in one statement (casework_figures).
+# One grouped query per figure, whatever the number of regions and cases; the dashboard snapshot
+# (cases/dashboard/services.py) reads the six in one statement (casework_figures), grouped by the
+# region each record is on, and adds them up into every township, county, city and province.
 # --------------------------------------------------------------------------------------------
 
 NO_GRADE = "none"  # an open case without an approved assessment yet
@@ -419,9 +420,10 @@ def _fold_counts(g, rows, region_field: str) -> dict[str, int]:
 
 def casework_figures(*, region, on: datetime.date, by=None) -> dict[str, dict]:
     """The six casework figures of the dashboard in ONE statement (welfare.batch.read_together:
-    the same grouped queries as the `casework_*` functions above, which answer each alone):
-    {"open_by_risk", "open_by_grade", "reports_by_month": {region code: Counter},
-    "reports_past_deadline", "referrals_waiting", "follow_ups_overdue": {region code: count}}."""
+    the same grouped queries as the `casework_*` functions above, which answer each alone), by the
+    group keys of `by` (a cases.dashboard.figures.Grouping; the regions one level below by default):
+    {"open_by_risk", "open_by_grade", "reports_by_month": {key: Counter},
+    "reports_past_deadline", "referrals_waiting", "follow_ups_overdue": {key: count}}."""
     from welfare.batch import read_together
 
     g = _grouping(region, by)

@@ -62,7 +62,7 @@ def _readings(regions) -> dict:
 
 
 def _sortable(rows: list[dict]) -> list:
-    return sorted((sorted((k, repr(v)) for k, v in row.items()) for row in rows))
+    return sorted(sorted((k, repr(v)) for k, v in row.items()) for row in rows)
 
 
 def test_it_answers_what_each_queryset_gives_one_by_one(records):

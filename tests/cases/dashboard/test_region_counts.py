@@ -1,7 +1,9 @@
 """The institutions-at-work and education-grant figures of county, city and province dashboards:
 read from the dashboard snapshot (the region's own day row, counted per region they are recorded
 on and added up into every county, city and province above), the same figures the live reads
-give (institutions.figures.region_institution_figures, benefits.grants.selectors.grant_figures)."""
+give (institutions.figures.region_institution_figures, benefits.grants.selectors.grant_figures).
+The casework figures, read from the snapshot the same way, are checked against counts made
+independently in test_casework_figures.py."""
 
 import datetime
 import re
@@ -136,14 +138,15 @@ def test_the_county_page_shows_the_institutions_at_work(world, client, county_of
     assert cells == ["2", "1", "1", "1 / 2 (50.0%)", "1", "1 / 2 (50.0%)"]
 
 
-def test_a_snapshot_row_written_before_it_held_these_counts_is_computed_again(world, province_official):
+@pytest.mark.parametrize("place", ["county", "township"])
+def test_a_snapshot_row_written_before_it_held_these_counts_is_computed_again(world, province_official, place):
     dashboard_snapshots_refresh(on=TODAY)
-    row = DashboardSnapshot.objects.get(region=world.county, kind="day", on=TODAY)
-    row.figures = {k: v for k, v in row.figures.items() if k not in ("institutions", "grants")}
+    row = DashboardSnapshot.objects.get(region=getattr(world, place), kind="day", on=TODAY)
+    row.figures = {k: v for k, v in row.figures.items() if k not in ("casework", "institutions", "grants")}
     row.save()
     dash = dashboard_summary(user=province_official, region=world.county, on=TODAY)
-    assert dash.institutions_at_work["institutions"] == 3
-    assert "institutions" in DashboardSnapshot.objects.get(region=world.county, kind="day", on=TODAY).figures
+    assert dash.institutions_at_work["institutions"] == 3 and dash.casework is not None
+    assert "casework" in DashboardSnapshot.objects.get(region=getattr(world, place), kind="day", on=TODAY).figures
 
 
 def test_the_refresh_job_brings_the_counts_up_to_date(world, province_official):
@@ -215,8 +218,8 @@ def test_the_county_page_costs_a_fixed_number_of_statements(world, grants, clien
     client.force_login(county_official)
     assert client.get(reverse("cases:dashboard")).status_code == 200  # computes and stores the snapshot
     # The session and the user (2), the region and the user's own (2), the regions below (1), the
-    # snapshot rows with the institution and grant counts and the trend (1), villages without a
-    # child director (3), standards (1), the six casework figures (1), breadcrumbs (1), the
-    # session's expiry (1): not one per region, figure, institution or grant.
-    with django_assert_max_num_queries(14):
+    # snapshot rows with the casework, institution and grant counts and the trend (1), villages
+    # without a child director (3), standards (1), breadcrumbs (1), the session's expiry (1): not
+    # one per region, figure, case, institution or grant.
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("cases:dashboard")).status_code == 200
