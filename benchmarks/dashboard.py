@@ -5,14 +5,17 @@ the models with Django's schema editor, no migrations), fills it by COPY with N 
 one province (10 cities x 10 counties x 12 townships x 20 villages), refreshes the dashboard
 summary, serves the app with gunicorn on 127.0.0.1 and measures with real HTTP requests:
 
-- county dashboard page (GET /cases/dashboard/?region=<county>) p95,
-- province dashboard page p95,
+- county dashboard page (GET /cases/dashboard/?region=<county>) p95 and the server's CPU a page,
+- province dashboard page p95 and the server's CPU a page,
 - child list API (county official, GET /api/children/?page=N, 50 a page) p95 and throughput
   under 20 concurrent clients.
 
 Prints one JSON line: children, county_p95_ms, province_p95_ms, list_api_p95_ms, list_api_rps.
 
-    uv run python benchmarks/dashboard.py [--children 1000000] [--keep] [--reuse]
+The data also holds what the institutions-at-work, grant and casework sections count
+(`--cases-per-1000`: protection cases per 1,000 children, 10 by default).
+
+    uv run python benchmarks/dashboard.py [--children 1000000] [--cases-per-1000 10] [--reuse] [--db NAME]
 """
 
 from __future__ import annotations
@@ -189,7 +192,7 @@ def _weighted(rng: random.Random) -> str:
     return PRIMARY[0][0]
 
 
-def load_data(n_children: int, *, seed: int = 7) -> dict:
+def load_data(n_children: int, *, seed: int = 7, cases_per_1000: int = 10) -> dict:
     """Regions, users, staff, trainings, institutions, children, memberships, checks,
     applications, standards (and payouts when the benefits app has them). Returns codes."""
     from django.apps import apps
@@ -387,7 +390,7 @@ def load_data(n_children: int, *, seed: int = 7) -> dict:
     # what earlier runs measured).
     work_rng = random.Random(seed + 1)
     work = _institution_work(work_rng, institutions, children_of, t_staff, t_training, sid, trid)
-    work += _casework(work_rng, children_of)
+    work += _casework(work_rng, children_of, per_1000=cases_per_1000)
     for t in (t_regions, t_users, t_inst, t_staff, t_training, t_child, t_member, t_check, t_app, *work):
         t.copy()
     standards = _load_standards(province["id"], counties)
@@ -481,12 +484,13 @@ def _institution_work(rng: random.Random, institutions, children_of, t_staff, t_
     return [t_place, t_insp, t_find, t_meet]
 
 
-def _casework(rng: random.Random, children_of) -> list:
-    """Protection casework, which the dashboards count live: a case for one child in a hundred (two
-    in three open), each opened from a screened-in report about the child's village in the last two
-    years, most with an approved assessment, the open ones with follow-ups (some late), some with a
-    referral waiting for an answer; and unscreened reports of the last month, some past their
-    deadline. Everything filed by the county official's account."""
+def _casework(rng: random.Random, children_of, *, per_1000: int) -> list:
+    """Protection casework: a case for `per_1000` children in a thousand (the design's 200,000
+    cases at a million children are 200), two in three open, each opened from a screened-in report
+    about the child's village in the last two years, most with an approved assessment, the open
+    ones with follow-ups (some late), some with a referral waiting for an answer; and unscreened
+    reports of the last month, some past their deadline. Everything filed by the county
+    official's account."""
     from cases.protection.models import Assessment, Case, CaseReport, FollowUp, Referral
 
     t_case, t_report, t_assess, t_follow, t_ref = Table(Case), Table(CaseReport), Table(Assessment), Table(FollowUp), Table(Referral)
@@ -507,7 +511,7 @@ def _casework(rng: random.Random, children_of) -> list:
         )
 
     for kid, children in children_of.items():
-        for child_id, vid in rng.sample(children, len(children) // 100):
+        for child_id, vid in rng.sample(children, len(children) * per_1000 // 1000):
             c = next(case_id)
             is_open = rng.random() < 2 / 3
             opened = _day(-rng.randint(3, 730))
@@ -867,6 +871,9 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--children", type=int, default=1_000_000)
+    parser.add_argument(
+        "--cases-per-1000", type=int, default=10, help="protection cases per 1,000 children (the design's caseload: 200)"
+    )
     parser.add_argument("--db", default="welfare_bench_dashboard")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run (same --db)")
     parser.add_argument("--load-only", action="store_true")
@@ -887,7 +894,7 @@ def main() -> None:
     t0 = time.monotonic()
     build_schema()
     if not args.reuse:
-        info = load_data(args.children)
+        info = load_data(args.children, cases_per_1000=args.cases_per_1000)
         result["load_s"] = round(time.monotonic() - t0, 1)
         print(f"loaded {info}", file=sys.stderr)
     from django.db import connection
