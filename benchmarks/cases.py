@@ -60,8 +60,10 @@ from dashboard import (  # noqa: E402
     PASSWORD,
     Table,
     _base_url,
+    _cpu_seconds,
     _free_port,
     _reset_sequences,
+    _server_pids,
     _setup_django,
     create_database,
     measure,
@@ -412,32 +414,6 @@ def wait_for_api(timeout: float) -> bool:
         print(f"waiting for {API_FILE.relative_to(ROOT)} …", file=sys.stderr)
         time.sleep(30)
     return True
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of processes (Linux /proc), those gone meanwhile left out."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def _server_pids(proc: subprocess.Popen, db_name: str) -> list[int]:
-    """The gunicorn workers and the database backends of their (persistent) connections: what
-    serving the worklist costs, whatever else the machine is doing."""
-    import psycopg
-
-    workers = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
-    with psycopg.connect(_base_url(db_name), autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend'"
-        ).fetchall()
-    return workers + [pid for (pid,) in rows]
 
 
 def measure_worklist(db_url: str, db_name: str, *, workers: int, clients: int, requests_n: int, cache: bool) -> dict:

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -141,88 +141,210 @@ def institutions_with_figures(
     return with_figures(qs, today=today).select_related("region").order_by("region__path", "kind", "name", "id")
 
 
-def _by_month(qs: QuerySet, field: str, *, since: datetime.date, today: datetime.date) -> dict[datetime.date, int]:
-    rows = (
-        qs.filter(**{f"{field}__gte": since, f"{field}__lte": today})
-        .annotate(m=TruncMonth(field))
-        .order_by()
-        .values("m")
-        .annotate(n=Count("pk"))
-    )
-    out: dict[datetime.date, int] = {}
-    for row in rows:
-        month = row["m"].date() if isinstance(row["m"], datetime.datetime) else row["m"]
-        out[month] = row["n"]
+# --- per region (the dashboards) -----------------------------------------------------------------
+#
+# The figures of a region are made of additive counts (`institution_counts`): the counts of a
+# region are the sum of the counts of the institutions' regions beneath it. A live dashboard counts
+# once over the institutions in scope; the dashboard snapshot (cases/dashboard/services.py) counts
+# once per institution region and adds them up into every county, city and province above.
+
+
+def _grouped(qs: QuerySet, key: str | None, *fields: str) -> QuerySet:
+    """`qs` as a `.values()` queryset grouped by `fields` and `key` (a path to the institution's
+    region path, as `g`; None: no group key), or over all its rows (what `.aggregate()` counts)
+    when there is neither."""
+    if key is not None:
+        return qs.order_by().values(*fields, g=F(key))
+    if fields:
+        return qs.order_by().values(*fields)
+    return qs.order_by().values(_all=Value(1, output_field=IntegerField()))
+
+
+def _by_month(qs: QuerySet, field: str, *, since: datetime.date, today: datetime.date) -> QuerySet:
+    """`qs` with `field` from `since` to `today`, annotated with its month `m`."""
+    return qs.filter(**{f"{field}__gte": since, f"{field}__lte": today}).annotate(m=TruncMonth(field))
+
+
+def _month_key(value: datetime.date | datetime.datetime) -> str:
+    return (value.date() if isinstance(value, datetime.datetime) else value).strftime("%Y-%m")
+
+
+def institution_counts(
+    institutions: QuerySet[Institution], *, today: datetime.date, months: int = 12, by_region: bool = False
+) -> dict[str | None, dict]:
+    """The additive counts of `institutions` (already scoped by the caller) that a region's
+    figures are made of (`region_figures_from_counts`), in one statement (eight grouped counts
+    read together, welfare.batch.read_together): {None: counts}, or with `by_region`
+    {institution region path: counts}. Counts: `institutions`, `capacity`, `by_kind` ({kind: n}),
+    `housing` (institutions that house children), `covered` (of those, with a safety meeting in the
+    last complete and in the current quarter), `in_care` (open placements), `admissions` and
+    `discharges` ({"YYYY-MM": n} for the last `months` months), `inspections` and `unannounced`
+    (this year), `open_findings`, `findings_past_deadline`, `staff_in_post`, `trained` (staff in
+    post with a training this year)."""
+    from welfare.batch import read_together
+
+    year_start = datetime.date(today.year, 1, 1)
+    first_month = add_months(month_start(today), -(months - 1))
+    quarters = [past_quarters(today=today, count=1)[0], quarter_of(today)]
+
+    def met(first: datetime.date, last: datetime.date) -> Exists:
+        return Exists(SafetyMeeting.objects.filter(institution_id=OuterRef("pk"), held_on__gte=first, held_on__lte=last))
+
+    def key(prefix: str) -> str | None:
+        return f"{prefix}region__path" if by_region else None
+
+    ids = institutions.values("pk")
+    housing = houses_children_q()
+    placements = Placement.objects.filter(institution_id__in=ids)
+    trained = Training.objects.filter(staff_id=OuterRef("pk"), held_on__gte=year_start, held_on__lte=today)
+    reads = {
+        "by_kind": _grouped(institutions, key(""), "kind").annotate(n=Count("pk")),
+        "institutions": _grouped(institutions, key("")).annotate(
+            n=Count("pk"),
+            beds=Coalesce(Sum("capacity"), 0),  # not "capacity": houses_children_q reads the field
+            housing=Count("pk", filter=housing),
+            **{f"covered{i}": Count("pk", filter=housing & Q(met(*q))) for i, q in enumerate(quarters)},
+        ),
+        "in_care": _grouped(placements.filter(left_on__isnull=True), key("institution__")).annotate(n=Count("pk")),
+        **{
+            name: _grouped(_by_month(placements, field, since=first_month, today=today), key("institution__"), "m").annotate(
+                n=Count("pk")
+            )
+            for name, field in (("admissions", "placed_on"), ("discharges", "left_on"))
+        },
+        "inspections": _grouped(
+            Inspection.objects.filter(institution_id__in=ids, inspected_on__gte=year_start, inspected_on__lte=today),
+            key("institution__"),
+        ).annotate(n=Count("pk"), unannounced=Count("pk", filter=Q(unannounced=True))),
+        "findings": _grouped(
+            Finding.objects.filter(inspection__institution_id__in=ids, fixed_on__isnull=True), key("inspection__institution__")
+        ).annotate(open=Count("pk"), late=Count("pk", filter=Q(fix_by__lt=today))),
+        "staff": _grouped(Staff.objects.filter(institution_id__in=ids).filter(in_post_q(today)), key("institution__")).annotate(
+            n=Count("pk"), trained=Count("pk", filter=Exists(trained))
+        ),
+    }
+    rows = read_together(reads)
+    out: dict[str | None, dict] = {}
+
+    def counts(row: dict) -> dict:
+        group = row.get("g") if by_region else None
+        if group not in out:
+            out[group] = empty_institution_counts()
+        return out[group]
+
+    for row in rows["by_kind"]:
+        c = counts(row)
+        c["by_kind"][row["kind"]] = c["by_kind"].get(row["kind"], 0) + row["n"]
+    for row in rows["institutions"]:
+        c = counts(row)
+        c["institutions"] += row["n"]
+        c["capacity"] += row["beds"]
+        c["housing"] += row["housing"]
+        c["covered"] = [c["covered"][i] + row[f"covered{i}"] for i in range(2)]
+    for row in rows["in_care"]:
+        counts(row)["in_care"] += row["n"]
+    for name in ("admissions", "discharges"):
+        for row in rows[name]:
+            months_of = counts(row)[name]
+            month = _month_key(row["m"])
+            months_of[month] = months_of.get(month, 0) + row["n"]
+    for row in rows["inspections"]:
+        c = counts(row)
+        c["inspections"] += row["n"]
+        c["unannounced"] += row["unannounced"]
+    for row in rows["findings"]:
+        c = counts(row)
+        c["open_findings"] += row["open"]
+        c["findings_past_deadline"] += row["late"]
+    for row in rows["staff"]:
+        c = counts(row)
+        c["staff_in_post"] += row["n"]
+        c["trained"] += row["trained"]
+    if not by_region and None not in out:
+        out[None] = empty_institution_counts()
     return out
 
 
+def empty_institution_counts() -> dict:
+    return {
+        "institutions": 0,
+        "capacity": 0,
+        "by_kind": {},
+        "housing": 0,
+        "covered": [0, 0],
+        "in_care": 0,
+        "admissions": {},
+        "discharges": {},
+        "inspections": 0,
+        "unannounced": 0,
+        "open_findings": 0,
+        "findings_past_deadline": 0,
+        "staff_in_post": 0,
+        "trained": 0,
+    }
+
+
+def institution_counts_add(total: dict, other: dict) -> dict:
+    """Adds the counts `other` into `total` (both as `institution_counts` gives them)."""
+    for name, value in other.items():
+        if isinstance(value, dict):
+            for k, n in value.items():
+                total[name][k] = total[name].get(k, 0) + n
+        elif isinstance(value, list):
+            total[name] = [a + b for a, b in zip(total[name], value, strict=True)]
+        else:
+            total[name] += value
+    return total
+
+
+def region_figures_from_counts(counts: dict, *, today: datetime.date, months: int = 12) -> dict:
+    """The figures of a region (see `region_institution_figures`) from its counts."""
+    first_month = add_months(month_start(today), -(months - 1))
+    by_month = []
+    for i in range(months):
+        month = add_months(first_month, i).strftime("%Y-%m")
+        by_month.append(
+            {"month": month, "admissions": counts["admissions"].get(month, 0), "discharges": counts["discharges"].get(month, 0)}
+        )
+    quarters = [past_quarters(today=today, count=1)[0], quarter_of(today)]
+    staff, trained = counts["staff_in_post"], counts["trained"]
+    return {
+        "institutions": counts["institutions"],
+        "by_kind": {k: n for k, n in counts["by_kind"].items() if n},
+        "children_in_care": counts["in_care"],
+        "capacity": counts["capacity"],
+        "by_month": by_month,
+        "admissions_this_month": by_month[-1]["admissions"],
+        "discharges_this_month": by_month[-1]["discharges"],
+        "inspections_this_year": counts["inspections"],
+        "unannounced_this_year": counts["unannounced"],
+        "open_findings": counts["open_findings"],
+        "findings_past_deadline": counts["findings_past_deadline"],
+        "safety_meetings": [
+            {"quarter": quarter_label(first), "institutions": counts["housing"], "covered": counts["covered"][i]}
+            for i, (first, _last) in enumerate(quarters)
+        ],
+        "training": {"staff_in_post": staff, "trained": trained, "coverage": round(trained / staff, 3) if staff else None},
+    }
+
+
 def region_institution_figures(
-    *, user, region_code: str = "", today: datetime.date | None = None, months: int = 12
+    *, user, region_code: str = "", region=None, today: datetime.date | None = None, months: int = 12
 ) -> dict:
     """The institution figures of a region (the dashboards), over the institutions in the user's
-    scope beneath `region_code` (all of the scope without one):
+    scope beneath `region` (a Region) or `region_code` (all of the scope without either):
     `institutions`, `by_kind` ({kind: n}), `children_in_care`, `capacity`, `by_month` (the last
     `months` months, oldest first: {month "YYYY-MM", admissions, discharges}),
     `admissions_this_month`, `discharges_this_month`, `inspections_this_year`,
     `unannounced_this_year`, `open_findings`, `findings_past_deadline`, `safety_meetings`
-    ({quarter, institutions, covered} for the current and the last complete quarter: housing
-    institutions with a meeting), `training` ({staff_in_post, trained, coverage}). A constant
-    number of queries."""
+    ({quarter, institutions, covered} for the last complete and the current quarter: housing
+    institutions with a meeting), `training` ({staff_in_post, trained, coverage}). One statement.
+    County, city and province dashboards read the same figures from their snapshot."""
     today = today or timezone.localdate()
     insts = institution_list(user=user)
-    if region_code:
+    if region is not None:
+        insts = insts.filter(region__path__startswith=region.path)
+    elif region_code:
         insts = in_region_subtree(insts, "region", region_code)
-    ids = insts.values("pk")
-    year_start = datetime.date(today.year, 1, 1)
-    first_month = add_months(month_start(today), -(months - 1))
-
-    by_kind = dict(insts.order_by().values_list("kind").annotate(n=Count("pk")))
-    totals = insts.aggregate(n=Count("pk"), capacity=Coalesce(Sum("capacity"), 0))
-    placements = Placement.objects.filter(institution_id__in=ids)
-    admissions = _by_month(placements, "placed_on", since=first_month, today=today)
-    discharges = _by_month(placements, "left_on", since=first_month, today=today)
-    by_month = []
-    for i in range(months):
-        month = add_months(first_month, i)
-        by_month.append(
-            {
-                "month": month.strftime("%Y-%m"),
-                "admissions": admissions.get(month, 0),
-                "discharges": discharges.get(month, 0),
-            }
-        )
-    inspections = Inspection.objects.filter(
-        institution_id__in=ids, inspected_on__gte=year_start, inspected_on__lte=today
-    ).aggregate(n=Count("pk"), unannounced=Count("pk", filter=Q(unannounced=True)))
-    findings = Finding.objects.filter(inspection__institution_id__in=ids, fixed_on__isnull=True).aggregate(
-        open=Count("pk"), late=Count("pk", filter=Q(fix_by__lt=today))
-    )
-    housing = insts.filter(houses_children_q())
-    coverage = []
-    current = quarter_of(today)
-    for first, last in [past_quarters(today=today, count=1)[0], current]:
-        met = SafetyMeeting.objects.filter(institution_id=OuterRef("pk"), held_on__gte=first, held_on__lte=last)
-        counted = housing.aggregate(n=Count("pk"), covered=Count("pk", filter=Exists(met)))
-        coverage.append({"quarter": quarter_label(first), "institutions": counted["n"], "covered": counted["covered"]})
-    staff = Staff.objects.filter(institution_id__in=ids).filter(in_post_q(today))
-    trained = Training.objects.filter(staff_id=OuterRef("pk"), held_on__gte=year_start, held_on__lte=today)
-    staffed = staff.aggregate(n=Count("pk"), trained=Count("pk", filter=Exists(trained)))
-    return {
-        "institutions": totals["n"],
-        "by_kind": by_kind,
-        "children_in_care": placements.filter(left_on__isnull=True).count(),
-        "capacity": totals["capacity"],
-        "by_month": by_month,
-        "admissions_this_month": by_month[-1]["admissions"],
-        "discharges_this_month": by_month[-1]["discharges"],
-        "inspections_this_year": inspections["n"],
-        "unannounced_this_year": inspections["unannounced"],
-        "open_findings": findings["open"],
-        "findings_past_deadline": findings["late"],
-        "safety_meetings": coverage,
-        "training": {
-            "staff_in_post": staffed["n"],
-            "trained": staffed["trained"],
-            "coverage": round(staffed["trained"] / staffed["n"], 3) if staffed["n"] else None,
-        },
-    }
+    counts = institution_counts(insts, today=today, months=months)[None]
+    return region_figures_from_counts(counts, today=today, months=months)

@@ -28,7 +28,7 @@ def audit_record_many(*, actor, action: str, targets, detail: dict | None = None
 
 def audit_row(*, actor, action: str, target=None, record_count: int = 0, ip_address=None, detail=None) -> AuditLog:
     """The audit row, not saved yet: for a caller that writes it with other statements in one round
-    trip (welfare.sqlbatch). `detail` must never hold identity numbers or health facts."""
+    trip (welfare.batch). `detail` must never hold identity numbers or health facts."""
     return AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

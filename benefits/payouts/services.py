@@ -23,11 +23,11 @@ from benefits.standards.services import _fail, _money
 from cases.children.categories import PAID_CATEGORIES
 from cases.children.models import Child
 from welfare.audit import audit_record, audit_record_many, audit_row
+from welfare.batch import execute_batch, history_statement, insert_statement, update_statement
 from welfare.models import Region
 from welfare.months import add_months, eighteen_cutoff, month_start, parse_month
 from welfare.roles import Action, require
 from welfare.scoping import require_in_scope
-from welfare.sqlbatch import execute_batch, history_statement, insert_statement, update_statement
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ def _payout_insert_sql(*, mapping, by_category: bool, on_conflict: bool) -> tupl
 
 # A county is a small slice of the enrollments: read them through the index rather than scanning
 # the table; no JIT compilation for a statement this short. Local to the run's transaction (SET
-# LOCAL, as a statement that can be prepared: welfare.sqlbatch).
+# LOCAL, as a statement that can be prepared: welfare.batch).
 _RUN_SETTINGS: list[tuple[str, list]] = [("SELECT set_config('random_page_cost', '1.1', true), set_config('jit', 'off', true)", [])]
 
 
@@ -430,7 +430,7 @@ def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | N
             "problems", "status", "computed_at", "error", "attempts", "started_at", "grant_count", "grant_total",
         )
     }
-    # The run row, its history row and the audit row in one round trip (welfare/sqlbatch.py).
+    # The run row, its history row and the audit row in one round trip (welfare/batch.py).
     execute_batch(
         [
             update_statement(PayoutRun.objects.filter(id=run.id), **saved),

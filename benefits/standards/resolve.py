@@ -45,24 +45,45 @@ def path_codes(path: str) -> list[str]:
 class StandardBook:
     """The standards in force on one date for a set of region paths, loaded in one query."""
 
-    def __init__(self, *, on: datetime.date, paths: Iterable[str], below: str | None = None):
+    def __init__(
+        self,
+        *,
+        on: datetime.date,
+        paths: Iterable[str],
+        below: str | None = None,
+        rows: Iterable[WelfareStandard] | None = None,
+    ):
         """`below`, a region's path: also load the standards in force set for regions under it, and
         say in `below_found` whether there is one (the payout run's test of whether one amount per
-        category serves the whole county), in the same query."""
+        category serves the whole county), in the same query. `rows`: the standards of the paths
+        already read (`_rows`, for a date on or after `on`)."""
         self.on = on
+        if rows is None:
+            rows = self._rows(on=on, paths=paths, below=below)
+        self.latest: dict[tuple[str, str, bool], WelfareStandard] = {}
+        self.below_found = False
+        for s in rows:  # later versions overwrite earlier ones
+            if s.effective_from <= on:
+                self.latest[(s.region.code, s.category, s.is_minimum)] = s
+                if below is not None and s.region.path != below and s.region.path.startswith(below):
+                    self.below_found = True
+
+    @staticmethod
+    def _rows(*, on: datetime.date, paths: Iterable[str], below: str | None = None) -> list[WelfareStandard]:
         codes: set[str] = set()
         for p in paths:
             codes.update(path_codes(p))
-        self.latest: dict[tuple[str, str, bool], WelfareStandard] = {}
-        self.below_found = False
         where = Q(region__code__in=codes)
         if below is not None:
             where |= Q(region__path__startswith=below)
-        rows = WelfareStandard.objects.filter(where, effective_from__lte=on).select_related("region").order_by("effective_from", "id")
-        for s in rows:  # later versions overwrite earlier ones
-            self.latest[(s.region.code, s.category, s.is_minimum)] = s
-            if below is not None and s.region.path != below and s.region.path.startswith(below):
-                self.below_found = True
+        return list(WelfareStandard.objects.filter(where, effective_from__lte=on).select_related("region").order_by("effective_from", "id"))
+
+    @classmethod
+    def on_dates(cls, *, dates: Iterable[datetime.date], paths: Iterable[str]) -> list["StandardBook"]:
+        """A book for each of `dates`, loaded in one query."""
+        dates, paths = list(dates), list(paths)
+        rows = cls._rows(on=max(dates), paths=paths)
+        return [cls(on=day, paths=paths, rows=rows) for day in dates]
 
     def _nearest(self, codes: list[str], category: str, minimum: bool) -> WelfareStandard | None:
         for code in reversed(codes):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,18 +93,24 @@ def _subregions(region: Region) -> list[Region]:
 
 class Grouping:
     """How rows of a subtree are grouped: under the region itself (`self`), by the regions one
-    level below it (`below`) or by the regions of one level in it (`township`, `county`). Official codes have fixed lengths, so the
+    level below it (`below`), by the regions of one level in it (`township`, `county`) or by the
+    region each row is recorded on (`path`: the key is that region's path, for the caller to add
+    up into the regions above, as the dashboard snapshot does). Official codes have fixed lengths, so the
     path of a region at one level has one length and `Left(path, n)` names the group in SQL;
     a tree with irregular codes falls back to grouping by village and mapping in Python."""
 
-    def __init__(self, region: Region, how: str):
+    def __init__(self, region: Region, how: str, *, below: list[Region] | None = None):
+        """`below`: the regions one level below `region`, when the caller has read them already."""
         self.region, self.how = region, how
         self.length: int | None = None
         self.map: dict[int, str] | None = None
-        if how == "self":
+        if how in ("self", "path"):
             return
         if how == "below":
-            paths = set(Region.objects.filter(parent=region).values_list("path", flat=True))
+            if below is None:
+                paths = set(Region.objects.filter(parent=region).values_list("path", flat=True))
+            else:
+                paths = {r.path for r in below}
         else:  # a level: "township" or "county"
             paths = set(Region.objects.filter(path__startswith=region.path, level=how).values_list("path", flat=True))
         lengths = {len(p) for p in paths}
@@ -120,6 +126,8 @@ class Grouping:
     def values(self, qs: models.QuerySet, region_field: str, *fields: str) -> models.QuerySet:
         """`qs` grouped by the group key (first value, `k`) and `fields`."""
         prefix = f"{region_field}__" if region_field else ""
+        if self.how == "path":
+            return qs.annotate(k=F(f"{prefix}path")).values("k", *fields)
         if self.length is not None:
             return qs.annotate(k=Left(f"{prefix}path", self.length)).values("k", *fields)
         if self.map is not None:
@@ -127,6 +135,8 @@ class Grouping:
         return qs.values(*fields)
 
     def key(self, row: dict, region_field: str) -> str:
+        if self.how == "path":
+            return row["k"]
         if self.length is not None:
             return (
                 row["k"].rstrip("/").rsplit("/", 1)[-1]
@@ -213,6 +223,58 @@ class Figures:
         for cat, amount in data.get("paid_amount", {}).items():
             f.paid_amount[cat] = Decimal(amount)
         return f
+
+
+@dataclass
+class CaseworkFigures:
+    """Casework counts of one region (no case content): open cases by risk level and by grade
+    of the latest approved assessment, reports received by (month, source, concern), reports
+    past their deadline, referrals waiting for an answer, follow-ups overdue."""
+
+    by_risk: Counter = field(default_factory=Counter)
+    by_grade: Counter = field(default_factory=Counter)
+    reports: Counter = field(default_factory=Counter)
+    reports_past_deadline: int = 0
+    referrals_waiting: int = 0
+    follow_ups_overdue: int = 0
+
+    @property
+    def open_cases(self) -> int:
+        return sum(self.by_risk.values())
+
+    @property
+    def reports_received(self) -> int:
+        return sum(self.reports.values())
+
+    def to_json(self) -> dict:
+        return {
+            "by_risk": dict(self.by_risk),
+            "by_grade": dict(self.by_grade),
+            "reports": {f"{month.isoformat()}|{source}|{concern}": n for (month, source, concern), n in self.reports.items()},
+            "reports_past_deadline": self.reports_past_deadline,
+            "referrals_waiting": self.referrals_waiting,
+            "follow_ups_overdue": self.follow_ups_overdue,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> CaseworkFigures:
+        f = cls(by_risk=Counter(data.get("by_risk", {})), by_grade=Counter(data.get("by_grade", {})))
+        for key, n in data.get("reports", {}).items():
+            month, source, concern = key.split("|")
+            f.reports[(datetime.date.fromisoformat(month), source, concern)] = n
+        f.reports_past_deadline = data.get("reports_past_deadline", 0)
+        f.referrals_waiting = data.get("referrals_waiting", 0)
+        f.follow_ups_overdue = data.get("follow_ups_overdue", 0)
+        return f
+
+    def add(self, other: CaseworkFigures) -> CaseworkFigures:
+        self.by_risk.update(other.by_risk)
+        self.by_grade.update(other.by_grade)
+        self.reports.update(other.reports)
+        self.reports_past_deadline += other.reports_past_deadline
+        self.referrals_waiting += other.referrals_waiting
+        self.follow_ups_overdue += other.follow_ups_overdue
+        return self
 
 
 def _payout_model():

@@ -1,20 +1,21 @@
 """Reads of the dashboard: the region in the user's scope, everything the page and
 `GET /api/dashboard/summary/` show, and the link from each number to the scoped list behind it.
-A county and what lies below it are computed live (figures.py); a city or a province adds up its
-counties' snapshots (services.py), computing a missing one on the spot. The casework figures of
-a county, city or province are always live (cases/protection/selectors.py, counts only)."""
+Township and village dashboards are computed live (figures.py). A county, city or province adds
+up the snapshot rows of the regions one level below and reads its own row for what is counted
+over its whole subtree — protection casework (counts only), institutions at work, education
+grants — computing missing rows on the spot (services.py)."""
 
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -22,8 +23,8 @@ from cases.children.categories import PAID_CATEGORIES, Category
 from cases.dashboard.figures import (
     LEVEL_BELOW,
     SNAPSHOT_LEVELS,
+    CaseworkFigures,
     Figures,
-    Grouping,
     _live_figures,
     _live_trend,
     _subregions,
@@ -63,55 +64,82 @@ def dashboard_breadcrumbs(*, user, region: Region) -> list[dict]:
     return [{"region": r, "in_scope": in_scope(user, r)} for r in chain]
 
 
-def _snapshot_figures(region: Region, on: datetime.date) -> tuple[dict[str, Figures], datetime.datetime | None]:
-    """Figures of a county, city or province on a day from the rows of the regions one level
-    below it, with the time the oldest row was computed. When a row is missing, the region is
-    computed (set-wise) and stored."""
-    Snapshot = _snapshot_model()
-    parts = dict(Region.objects.filter(parent=region).values_list("id", "code"))
+# The keys of a county's, city's or province's own day row that hold its whole-subtree counts
+# (cases/dashboard/services.py `_region_counts`): casework, institutions at work, education grants;
+# the rows of the regions one level below hold their casework.
+REGION_COUNTS = ("casework", "institutions", "grants")
 
-    def read():
-        return list(
-            Snapshot.objects.filter(kind=Snapshot.Kind.DAY, on=on, region_id__in=list(parts)).values_list(
-                "region_id", "figures", "computed_at"
-            )
+
+@dataclass
+class _SnapshotRows:
+    parts: dict[str, Figures]  # the regions one level below, by code
+    casework: dict[str, CaseworkFigures]  # the same regions' casework, by code
+    own: dict  # the region's own day row: its whole-subtree counts (REGION_COUNTS)
+    months: dict[datetime.date, Figures]  # the region at the month ends asked for
+    computed_at: datetime.datetime | None  # the oldest of the day rows
+
+
+def _snapshot_rows(
+    region: Region, on: datetime.date, subregions: list[Region], month_ends: list[datetime.date]
+) -> _SnapshotRows:
+    """The snapshot rows a county, city or province dashboard adds up, in one query: the day rows
+    of the regions one level below (`subregions`) and of the region itself, and the region's rows
+    at `month_ends` (the trend). Rows missing (or a day row of the region written before it held
+    REGION_COUNTS) are computed (set-wise), stored and read again."""
+    Snapshot = _snapshot_model()
+    parts = {r.id: r.code for r in subregions}
+    wanted = Q(kind=Snapshot.Kind.DAY, on=on, region_id__in=[*parts, region.id])
+    if month_ends:
+        wanted |= Q(kind=Snapshot.Kind.MONTH, on__in=month_ends, region_id=region.id)
+
+    def read() -> list[tuple]:
+        return list(Snapshot.objects.filter(wanted).values_list("region_id", "kind", "on", "figures", "computed_at"))
+
+    def missing(rows: list[tuple]) -> tuple[bool, bool]:
+        days = {rid: data for rid, kind, _on, data, _at in rows if kind == Snapshot.Kind.DAY}
+        own = days.get(region.id)
+        day = (
+            not set(parts) <= set(days)
+            or own is None
+            or any(k not in own for k in REGION_COUNTS)
+            or any("casework" not in days[rid] for rid in parts)
         )
+        months = len({d for _rid, kind, d, _data, _at in rows if kind == Snapshot.Kind.MONTH}) < len(month_ends)
+        return day, months
 
     rows = read()
-    if len(rows) < len(parts):
+    day, months = missing(rows)
+    if day:
         dashboard_snapshots_compute(region=region, on=on)
-        rows = read()
-    out: dict[str, Figures] = {}
-    oldest = None
-    for rid, data, at in rows:
-        out[parts[rid]] = Figures.from_json(data)
-        oldest = at if oldest is None or at < oldest else oldest
-    return out, oldest
-
-
-def _snapshot_trend(region: Region, points: list[datetime.date], today_figures: Figures) -> list[Figures]:
-    Snapshot = _snapshot_model()
-    month_ends = points[:-1]
-
-    def read():
-        return dict(
-            Snapshot.objects.filter(kind=Snapshot.Kind.MONTH, on__in=month_ends, region=region).values_list(
-                "on", "figures"
-            )
-        )
-
-    rows = read()
-    if len(rows) < len(month_ends):
+    if months:
         dashboard_snapshots_compute_months(region=region, month_ends=month_ends)
+    if day or months:
         rows = read()
-    return [*(Figures.from_json(rows[d]) if d in rows else Figures() for d in month_ends), today_figures]
+    out = _SnapshotRows(parts={}, casework={}, own={}, months={}, computed_at=None)
+    for rid, kind, day_on, data, at in rows:
+        if kind == Snapshot.Kind.MONTH:
+            out.months[day_on] = Figures.from_json(data)
+            continue
+        if rid == region.id:
+            out.own = data
+        else:
+            out.parts[parts[rid]] = Figures.from_json(data)
+            out.casework[parts[rid]] = CaseworkFigures.from_json(data["casework"])
+        out.computed_at = at if out.computed_at is None or at < out.computed_at else out.computed_at
+    return out
+
+
+@functools.lru_cache(maxsize=128)
+def _reverse(name: str, urlconf, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf)
 
 
 def list_link(name: str, **query) -> str:
     """A link to the scoped list behind a number: the page named `name`, with the query
-    parameters that are set."""
+    parameters that are set. (A page links about eighty numbers: each name is reversed once per
+    URL configuration and script prefix.)"""
     query = {k: v for k, v in query.items() if v not in (None, "")}
-    url = reverse(name)
+    url = _reverse(name, get_urlconf(), get_script_prefix())
     return f"{url}?{urlencode(query)}" if query else url
 
 
@@ -130,37 +158,6 @@ CASEWORK_LEVELS = SNAPSHOT_LEVELS  # county, city and province dashboards show c
 
 
 @dataclass
-class CaseworkFigures:
-    """Casework counts of one region (no case content): open cases by risk level and by grade
-    of the latest approved assessment, reports received by (month, source, concern), reports
-    past their deadline, referrals waiting for an answer, follow-ups overdue."""
-
-    by_risk: Counter = field(default_factory=Counter)
-    by_grade: Counter = field(default_factory=Counter)
-    reports: Counter = field(default_factory=Counter)
-    reports_past_deadline: int = 0
-    referrals_waiting: int = 0
-    follow_ups_overdue: int = 0
-
-    @property
-    def open_cases(self) -> int:
-        return sum(self.by_risk.values())
-
-    @property
-    def reports_received(self) -> int:
-        return sum(self.reports.values())
-
-    def add(self, other: CaseworkFigures) -> CaseworkFigures:
-        self.by_risk.update(other.by_risk)
-        self.by_grade.update(other.by_grade)
-        self.reports.update(other.reports)
-        self.reports_past_deadline += other.reports_past_deadline
-        self.referrals_waiting += other.referrals_waiting
-        self.follow_ups_overdue += other.follow_ups_overdue
-        return self
-
-
-@dataclass
 class Casework:
     """The casework part of a dashboard: the region's totals, one row per region one level
     below, the twelve months of the report table, and whether the viewer may open the lists
@@ -172,37 +169,27 @@ class Casework:
     lists_open: bool
 
 
-def dashboard_casework(*, user, region: Region, on: datetime.date) -> Casework | None:
-    """Casework figures of a county, city or province on a date, live (one grouped query per
-    figure, cases/protection/selectors.py), by the regions one level below; None for a township
-    or a village. 404 outside the user's scope."""
+def dashboard_casework(
+    *, user, region: Region, on: datetime.date, subregions: list[Region] | None = None, snapshot: _SnapshotRows | None = None
+) -> Casework | None:
+    """Casework figures of a county, city or province on a date, by the regions one level below
+    (`subregions`, when the caller has read them), from the dashboard snapshot (`snapshot`, when
+    the caller has read it: the rows are computed by cases/dashboard/services.py with the six
+    grouped queries of cases/protection/selectors.py, `casework_figures`); None for a township or
+    a village. 404 outside the user's scope."""
     if not in_scope(user, region):
         raise Http404
     if region.level not in CASEWORK_LEVELS:
         return None
-    by = Grouping(region, "below")
-    ps = protection_selectors
-    by_key: dict[str, CaseworkFigures] = defaultdict(CaseworkFigures)
-    for code, counts in ps.casework_open_by_risk(region=region, on=on, by=by).items():
-        by_key[code].by_risk.update(counts)
-    for code, counts in ps.casework_open_by_grade(region=region, on=on, by=by).items():
-        by_key[code].by_grade.update(counts)
-    for code, counts in ps.casework_reports_by_month(region=region, on=on, by=by).items():
-        by_key[code].reports.update(counts)
-    for code, n in ps.casework_reports_past_deadline(region=region, on=on, by=by).items():
-        by_key[code].reports_past_deadline += n
-    for code, n in ps.casework_referrals_waiting(region=region, on=on, by=by).items():
-        by_key[code].referrals_waiting += n
-    for code, n in ps.casework_follow_ups_overdue(region=region, on=on, by=by).items():
-        by_key[code].follow_ups_overdue += n
-    total = CaseworkFigures()
-    for f in by_key.values():
-        total.add(f)
+    if subregions is None:
+        subregions = _subregions(region)
+    if snapshot is None:
+        snapshot = _snapshot_rows(region, on, subregions, [])
     return Casework(
-        total=total,
-        rows=[(r, by_key.get(r.code) or CaseworkFigures()) for r in _subregions(region)],
-        months=ps.casework_months(on),
-        lists_open=ps.casework_lists_open(user),
+        total=CaseworkFigures.from_json(snapshot.own["casework"]),
+        rows=[(r, snapshot.casework.get(r.code) or CaseworkFigures()) for r in subregions],
+        months=protection_selectors.casework_months(on),
+        lists_open=protection_selectors.casework_lists_open(user),
     )
 
 
@@ -221,6 +208,10 @@ class Dashboard:
     computed_at: datetime.datetime | None  # None: live figures
     level_below: str | None
     casework: Casework | None = None  # county, city and province (and when asked for)
+    # Institutions at work (institutions.figures.region_institution_figures): county, city and province.
+    institutions_at_work: dict | None = None
+    # Education grants (benefits.grants.selectors.grant_figures).
+    grants: dict = field(default_factory=dict)
 
 
 def dashboard_summary(
@@ -230,19 +221,26 @@ def dashboard_summary(
     if not in_scope(user, region):
         raise Http404
     subregions = _subregions(region)
+    points = trend_points(on)
+    trend: list[Figures] = []
     if region.level in SNAPSHOT_LEVELS:
-        by_key, computed_at = _snapshot_figures(region, on)
+        snap = _snapshot_rows(region, on, subregions, points[:-1] if with_trend else [])
+        by_key, computed_at = snap.parts, snap.computed_at
+        at_work: dict | None = _institutions_from_counts(snap.own["institutions"], on)
+        grants = _grants_from_counts(snap.own["grants"])
+        institutions = _institutions_by_kind(snap.own["institutions"]["by_kind"])
     else:
         by_key, computed_at = _live_figures(region, on, group="below" if region.level in LEVEL_BELOW else "self"), None
+        at_work = None  # counties, cities and provinces only
+        grants = dashboard_grant_figures(user=user, region=region, on=on)
+        institutions = dashboard_institutions_by_kind(user=user, region=region)
     total = Figures()
     for f in by_key.values():
         total.add(f)
     rows = [(r, by_key.get(r.code, Figures())) for r in subregions]
-    points = trend_points(on)
-    trend: list[Figures] = []
     if with_trend:
         if region.level in SNAPSHOT_LEVELS:
-            trend = _snapshot_trend(region, points, total)
+            trend = [*(snap.months.get(d) or Figures() for d in points[:-1]), total]
         else:
             trend = _live_trend(region, points).get(region.code) or [Figures() for _p in points]
     listed = region.level in (Region.Level.COUNTY, Region.Level.TOWNSHIP, Region.Level.VILLAGE)
@@ -256,12 +254,37 @@ def dashboard_summary(
         trend=trend,
         villages_without_director=without,
         villages_without_director_count=total.villages - total.villages_with_director,
-        institutions=dashboard_institutions_by_kind(user=user, region=region),
+        institutions=institutions,
         standards=dashboard_standards(user=user, region=region, on=on),
         computed_at=computed_at,
         level_below=LEVEL_BELOW.get(region.level),
-        casework=dashboard_casework(user=user, region=region, on=on) if with_casework else None,
+        casework=(
+            dashboard_casework(user=user, region=region, on=on, subregions=subregions, snapshot=snap)
+            if with_casework and region.level in SNAPSHOT_LEVELS
+            else None
+        ),
+        institutions_at_work=at_work,
+        grants=grants,
     )
+
+
+def _institutions_from_counts(counts: dict, on: datetime.date) -> dict:
+    from institutions.figures import region_figures_from_counts
+
+    return region_figures_from_counts(counts, today=on)
+
+
+def _grants_from_counts(counts: dict) -> dict:
+    from benefits.grants.selectors import grant_figures_from_counts
+
+    return grant_figures_from_counts(counts)
+
+
+def _institutions_by_kind(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(kind, label, count) of institutions, every kind listed."""
+    from institutions.models import Institution
+
+    return [(k, str(label), counts.get(k, 0)) for k, label in Institution.Kind.choices]
 
 
 def dashboard_api_summary(*, user, region: Region, on: datetime.date) -> dict:
@@ -305,7 +328,7 @@ def dashboard_api_summary(*, user, region: Region, on: datetime.date) -> dict:
         "case_reports_overdue": protection_selectors.reports_overdue_count(region=region),
         "computed_at": d.computed_at.isoformat() if d.computed_at else None,
         # The orphan education grant (benefits/grants): students supported, by study level, money per month.
-        "grants": dashboard_grant_figures(user=user, region=region, on=on),
+        "grants": d.grants,
     }
 
 
@@ -349,7 +372,7 @@ def dashboard_institutions_by_kind(*, user, region: Region) -> list[tuple[str, s
         .annotate(n=Count("id"))
         .order_by()
     )
-    return [(k, str(label), counts.get(k, 0)) for k, label in Institution.Kind.choices]
+    return _institutions_by_kind(counts)
 
 
 def dashboard_standards(*, user, region: Region, on: datetime.date) -> list[dict]:
@@ -361,8 +384,7 @@ def dashboard_standards(*, user, region: Region, on: datetime.date) -> list[dict
 
     before = year_before(on)
     codes = path_codes(region.path)
-    now_book = StandardBook(on=on, paths=[region.path])
-    then_book = StandardBook(on=before, paths=[region.path])
+    now_book, then_book = StandardBook.on_dates(dates=[on, before], paths=[region.path])
     out = []
     for cat in PAID_CATEGORIES:
         row: dict = {"category": cat, "label": str(Category(cat).label), "before_date": before}

@@ -100,6 +100,7 @@ def _subregion_table(dash: selectors.Dashboard) -> list[dict]:
                 "pending": f.pending_applications,
                 "overdue_apps": f.overdue_applications,
                 "apps_link": selectors.list_link("cases:application_list", region=region.code, overdue="1"),
+                "villages_link": selectors.list_link("cases:dashboard_villages", region=region.code, date=dash.on.isoformat()),
                 "paid_amount": f.paid_total,
             }
         )
@@ -129,6 +130,8 @@ def _trend_table(dash: selectors.Dashboard) -> tuple[list[str], list[dict], list
         rows.append(
             {
                 "day": day,
+                "day_shown": day.isoformat(),
+                "month": day.strftime("%Y-%m"),
                 "counts": [f.categories.get(c, 0) for c in cats],
                 "total": f.memberships_total,
                 "paid": [f.paid_amount.get(c, 0) for c in paid_cats],
@@ -158,14 +161,14 @@ def _chart_data(dash: selectors.Dashboard, categories, subrows, trend_cats, tren
             "children": [r["children"] for r in subrows],
         },
         "trend": {
-            "labels": [r["day"].strftime("%Y-%m") for r in trend_rows],
+            "labels": [r["month"] for r in trend_rows],
             "series": [
                 {"name": str(labels[c]), "values": [r["counts"][i] for r in trend_rows]}
                 for i, c in enumerate(trend_cats)
             ],
         },
         "payouts": {
-            "labels": [r["day"].strftime("%Y-%m") for r in trend_rows],
+            "labels": [r["month"] for r in trend_rows],
             "series": [
                 {"name": str(labels[c]), "values": [float(r["paid"][i]) for r in trend_rows]}
                 for i, c in enumerate(paid_cats)
@@ -308,16 +311,14 @@ def _casework_context(dash: selectors.Dashboard) -> dict | None:
     }
 
 
-def _institutions_at_work(request, region, on) -> dict:
+def _institutions_at_work(request, dash: selectors.Dashboard) -> dict:
     """The institution figures of a county, city or province dashboard (issue 16: children in
     care, admissions and discharges per month, inspections this year, findings past their
-    deadline, safety-meeting and training coverage) and the links to the institution pages."""
-    from institutions.figures import region_institution_figures
-    from welfare.models import Region
-
-    if region.level not in (Region.Level.COUNTY, Region.Level.CITY, Region.Level.PROVINCE):
+    deadline, safety-meeting and training coverage; from the dashboard's snapshot, as its other
+    figures) and the links to the institution pages."""
+    inst = dash.institutions_at_work
+    if inst is None:
         return {"inst": None}
-    inst = region_institution_figures(user=request.user, region_code=region.code, today=on)
     meetings, training = inst["safety_meetings"][-1], inst["training"]
     allowed = institution_page_allowed(request.user)
     return {
@@ -326,7 +327,7 @@ def _institutions_at_work(request, region, on) -> dict:
         "inst_meetings_share": _pct(meetings["covered"], meetings["institutions"]),
         "inst_meetings": meetings,
         "inst_training_share": _pct(training["trained"], training["staff_in_post"]),
-        "findings_overdue_link": selectors.list_link("institutions:findings_overdue", region=region.code) if allowed else None,
+        "findings_overdue_link": selectors.list_link("institutions:findings_overdue", region=dash.region.code) if allowed else None,
     }
 
 
@@ -378,7 +379,7 @@ def dashboard_page(request):
             else None
         ),
         "standards_link": selectors.list_link("benefits:standard_list", region=region.code),
-        **_institutions_at_work(request, region, on),
+        **_institutions_at_work(request, dash),
         "overdue_apps_by_category": [
             {
                 "label": str(labels[c]),
@@ -388,8 +389,8 @@ def dashboard_page(request):
             for c, n in sorted(t.overdue_applications_by_category.items())
         ],
         "query": f"region={region.code}&date={on.isoformat()}",
-        "grants": (grants := selectors.dashboard_grant_figures(user=request.user, region=region, on=on)),
-        "grant_levels": [(label, grants["by_study_level"].get(code, 0)) for code, label in StudyLevel.choices],
+        "grants": dash.grants,
+        "grant_levels": [(label, dash.grants["by_study_level"].get(code, 0)) for code, label in StudyLevel.choices],
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from django.db import models
 from django.db.models import Q
@@ -250,7 +251,9 @@ def reports_overdue_count(*, region) -> int:
 # Dashboard figures (cases/dashboard/selectors.py): counts only, no case content, for a region on
 # a date, grouped by the regions one level below (cases.dashboard.figures.Grouping; rows of the
 # region itself, such as a report made about the county as a whole, come under its own code).
-# One query per figure, whatever the number of regions and cases.
+# One grouped query per figure, whatever the number of regions and cases; the dashboard snapshot
+# (cases/dashboard/services.py) reads the six in one statement (casework_figures), grouped by the
+# region each record is on, and adds them up into every township, county, city and province.
 # --------------------------------------------------------------------------------------------
 
 NO_GRADE = "none"  # an open case without an approved assessment yet
@@ -291,13 +294,33 @@ def _open_cases(region, on: datetime.date) -> models.QuerySet[Case]:
     return Case.objects.filter(cases_open_on_q(on), child__region__path__startswith=region.path)
 
 
+def _open_by_risk_rows(region, on: datetime.date, g) -> models.QuerySet:
+    return g.values(_open_cases(region, on), "child__region", "risk_level").annotate(n=models.Count("id")).order_by()
+
+
+def _fold_risk(g, rows) -> dict[str, Counter]:
+    out: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        out[g.key(row, "child__region")][row["risk_level"]] += row["n"]
+    return out
+
+
 def casework_open_by_risk(*, region, on: datetime.date, by=None) -> dict[str, Counter]:
     """Open cases on the date of children living in the region, by risk level (the case's
     current level): {region code: Counter(risk level)}."""
     g = _grouping(region, by)
+    return _fold_risk(g, _open_by_risk_rows(region, on, g))
+
+
+def _open_by_grade_rows(region, on: datetime.date, g) -> models.QuerySet:
+    qs = _open_cases(region, on).annotate(grade=Coalesce(latest_approved_grade(on), models.Value(NO_GRADE)))
+    return g.values(qs, "child__region", "grade").annotate(n=models.Count("id")).order_by()
+
+
+def _fold_grade(g, rows) -> dict[str, Counter]:
     out: dict[str, Counter] = defaultdict(Counter)
-    for row in g.values(_open_cases(region, on), "child__region", "risk_level").annotate(n=models.Count("id")).order_by():
-        out[g.key(row, "child__region")][row["risk_level"]] += row["n"]
+    for row in rows:
+        out[g.key(row, "child__region")][row["grade"]] += row["n"]
     return out
 
 
@@ -305,13 +328,7 @@ def casework_open_by_grade(*, region, on: datetime.date, by=None) -> dict[str, C
     """Open cases on the date by the guardianship grade of their latest approved assessment
     (`NO_GRADE` without one): {region code: Counter(grade)}."""
     g = _grouping(region, by)
-    out: dict[str, Counter] = defaultdict(Counter)
-    qs = _open_cases(region, on).annotate(
-        grade=Coalesce(latest_approved_grade(on), models.Value(NO_GRADE))
-    )
-    for row in g.values(qs, "child__region", "grade").annotate(n=models.Count("id")).order_by():
-        out[g.key(row, "child__region")][row["grade"]] += row["n"]
-    return out
+    return _fold_grade(g, _open_by_grade_rows(region, on, g))
 
 
 def casework_months(on: datetime.date) -> list[datetime.date]:
@@ -319,19 +336,35 @@ def casework_months(on: datetime.date) -> list[datetime.date]:
     return [add_months(month_start(on), -k) for k in range(CASEWORK_MONTHS - 1, -1, -1)]
 
 
+def _reports_by_month_rows(region, on: datetime.date, g) -> models.QuerySet:
+    first = timezone.make_aware(datetime.datetime.combine(casework_months(on)[0], datetime.time.min))
+    qs = CaseReport.objects.filter(
+        region__path__startswith=region.path, received_at__gte=first, received_at__lt=_day_cutoff(on)
+    ).annotate(month=TruncMonth("received_at", output_field=models.DateField()))
+    return g.values(qs, "region", "month", "source", "concern").annotate(n=models.Count("id")).order_by()
+
+
+def _fold_reports(g, rows) -> dict[str, Counter]:
+    out: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        out[g.key(row, "region")][(row["month"], row["source"], row["concern"])] += row["n"]
+    return out
+
+
 def casework_reports_by_month(*, region, on: datetime.date, by=None) -> dict[str, Counter]:
     """Reports received in the twelve months up to the date about something that happened in
     the region, by month (its first day, local time), source and concern:
     {region code: Counter((month, source, concern))}."""
     g = _grouping(region, by)
-    first = timezone.make_aware(datetime.datetime.combine(casework_months(on)[0], datetime.time.min))
+    return _fold_reports(g, _reports_by_month_rows(region, on, g))
+
+
+def _reports_past_deadline_rows(region, on: datetime.date, g) -> models.QuerySet:
+    cutoff = _day_cutoff(on)
     qs = CaseReport.objects.filter(
-        region__path__startswith=region.path, received_at__gte=first, received_at__lt=_day_cutoff(on)
-    ).annotate(month=TruncMonth("received_at", output_field=models.DateField()))
-    out: dict[str, Counter] = defaultdict(Counter)
-    for row in g.values(qs, "region", "month", "source", "concern").annotate(n=models.Count("id")).order_by():
-        out[g.key(row, "region")][(row["month"], row["source"], row["concern"])] += row["n"]
-    return out
+        region__path__startswith=region.path, received_at__lt=cutoff, respond_by__lt=cutoff
+    ).filter(Q(status=CaseReport.Status.RECEIVED) | Q(screened_at__gte=cutoff))
+    return _count_rows(g, qs, "region")
 
 
 def casework_reports_past_deadline(*, region, on: datetime.date, by=None) -> dict[str, int]:
@@ -339,18 +372,10 @@ def casework_reports_past_deadline(*, region, on: datetime.date, by=None) -> dic
     `respond_by` before now; an earlier date: received by then, due before then and not
     screened by then): {region code: count}."""
     g = _grouping(region, by)
-    cutoff = _day_cutoff(on)
-    qs = CaseReport.objects.filter(
-        region__path__startswith=region.path, received_at__lt=cutoff, respond_by__lt=cutoff
-    ).filter(Q(status=CaseReport.Status.RECEIVED) | Q(screened_at__gte=cutoff))
-    return _counts(g, qs, "region")
+    return _fold_counts(g, _reports_past_deadline_rows(region, on, g), "region")
 
 
-def casework_referrals_waiting(*, region, on: datetime.date, by=None) -> dict[str, int]:
-    """Referrals of cases of the region's children waiting for an answer on the date (status
-    `sent`; an earlier date: sent by then and not answered by then, from the referral's history):
-    {region code: count}."""
-    g = _grouping(region, by)
+def _referrals_waiting_rows(region, on: datetime.date, g) -> models.QuerySet:
     cutoff = _day_cutoff(on)
     answered_before = Referral.history.model.objects.filter(
         id=models.OuterRef("pk"), history_date__lt=cutoff
@@ -358,23 +383,60 @@ def casework_referrals_waiting(*, region, on: datetime.date, by=None) -> dict[st
     qs = Referral.objects.filter(case__child__region__path__startswith=region.path, sent_on__lte=on).filter(
         Q(status=Referral.Status.SENT) | (Q(answered_at__gte=cutoff) & ~models.Exists(answered_before))
     )
-    return _counts(g, qs, "case__child__region")
+    return _count_rows(g, qs, "case__child__region")
+
+
+def casework_referrals_waiting(*, region, on: datetime.date, by=None) -> dict[str, int]:
+    """Referrals of cases of the region's children waiting for an answer on the date (status
+    `sent`; an earlier date: sent by then and not answered by then, from the referral's history):
+    {region code: count}."""
+    g = _grouping(region, by)
+    return _fold_counts(g, _referrals_waiting_rows(region, on, g), "case__child__region")
+
+
+def _follow_ups_overdue_rows(region, on: datetime.date, g) -> models.QuerySet:
+    qs = FollowUp.objects.filter(
+        cases_open_on_q(on, "case__"), case__child__region__path__startswith=region.path, due_on__lt=on
+    ).filter(Q(done_on__isnull=True) | Q(done_on__gt=on))
+    return _count_rows(g, qs, "case__child__region")
 
 
 def casework_follow_ups_overdue(*, region, on: datetime.date, by=None) -> dict[str, int]:
     """Follow-ups of cases open on the date, due before it and not done by then: {region code: count}."""
     g = _grouping(region, by)
-    qs = FollowUp.objects.filter(
-        cases_open_on_q(on, "case__"), case__child__region__path__startswith=region.path, due_on__lt=on
-    ).filter(Q(done_on__isnull=True) | Q(done_on__gt=on))
-    return _counts(g, qs, "case__child__region")
+    return _fold_counts(g, _follow_ups_overdue_rows(region, on, g), "case__child__region")
 
 
-def _counts(g, qs: models.QuerySet, region_field: str) -> dict[str, int]:
+def _count_rows(g, qs: models.QuerySet, region_field: str) -> models.QuerySet:
+    return g.values(qs, region_field).annotate(n=models.Count("id")).order_by()
+
+
+def _fold_counts(g, rows, region_field: str) -> dict[str, int]:
     out: dict[str, int] = defaultdict(int)
-    for row in g.values(qs, region_field).annotate(n=models.Count("id")).order_by():
+    for row in rows:
         out[g.key(row, region_field)] += row["n"]
     return out
+
+
+def casework_figures(*, region, on: datetime.date, by=None) -> dict[str, dict]:
+    """The six casework figures of the dashboard in ONE statement (welfare.batch.read_together:
+    the same grouped queries as the `casework_*` functions above, which answer each alone), by the
+    group keys of `by` (a cases.dashboard.figures.Grouping; the regions one level below by default):
+    {"open_by_risk", "open_by_grade", "reports_by_month": {key: Counter},
+    "reports_past_deadline", "referrals_waiting", "follow_ups_overdue": {key: count}}."""
+    from welfare.batch import read_together
+
+    g = _grouping(region, by)
+    reads: dict[str, tuple[Callable[..., models.QuerySet], Callable[..., dict]]] = {
+        "open_by_risk": (_open_by_risk_rows, _fold_risk),
+        "open_by_grade": (_open_by_grade_rows, _fold_grade),
+        "reports_by_month": (_reports_by_month_rows, _fold_reports),
+        "reports_past_deadline": (_reports_past_deadline_rows, lambda g, rows: _fold_counts(g, rows, "region")),
+        "referrals_waiting": (_referrals_waiting_rows, lambda g, rows: _fold_counts(g, rows, "case__child__region")),
+        "follow_ups_overdue": (_follow_ups_overdue_rows, lambda g, rows: _fold_counts(g, rows, "case__child__region")),
+    }
+    rows = read_together({name: build(region, on, g) for name, (build, _fold) in reads.items()})
+    return {name: fold(g, rows[name]) for name, (_build, fold) in reads.items()}
 
 
 def casework_filter_region(*, user, code: str | None):
