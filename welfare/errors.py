@@ -13,5 +13,10 @@ class ApplicationError(Exception):
         self.field_errors = field_errors or {}
 
 
+def field_error(field: str, message) -> ApplicationError:
+    """A refusal that belongs to one field: the message, also shown beside that field."""
+    return ApplicationError(message, field_errors={field: message})
+
+
 class PermissionDeniedError(PermissionDenied):
     """The user may not do this here (role or region). Answered with 403."""

@@ -49,7 +49,7 @@ from benefits.standards.models import WelfareStandard
 from benefits.standards.resolve import Resolved, StandardBook, StandardCycle, StandardMissing, path_codes
 from benefits.standards.services import ROUNDING, standard_raised_amount
 from cases.children.categories import PAID_CATEGORIES, Category
-from welfare.errors import ApplicationError
+from welfare.errors import field_error
 from welfare.models import Region
 from welfare.months import add_months, month_start
 from welfare.roles import Action, Role, require
@@ -65,10 +65,6 @@ PAID_STATUSES = (PayoutRun.Status.DRAFT, PayoutRun.Status.APPROVED, PayoutRun.St
 # An end for one of these reasons is known ahead (the 18th birthday); any other end on or after
 # the first month projected was not known on the first day of a past year.
 FORESEEN_ENDS = ("", Enrollment.EndReason.AGE)
-
-
-def _fail(field: str, message) -> ApplicationError:
-    return ApplicationError(message, field_errors={field: message})
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -105,7 +101,7 @@ def budget_region_get(*, user, code: str | None) -> Region:
     if region is None or not in_scope(user, region):
         raise Http404
     if region.level not in LEVELS:
-        raise _fail("region", _("A budget is projected for a county, city or province: choose one."))
+        raise field_error("region", _("A budget is projected for a county, city or province: choose one."))
     return region
 
 
@@ -116,21 +112,21 @@ def projection_input(*, year=None, raise_percent=None, raise_from=None, rounding
     today = today or timezone.localdate()
     text = str(year).strip() if year not in (None, "") else str(today.year + 1)
     if not text.isdigit() or len(text) != 4:
-        raise _fail("year", _("Enter a year as four digits, for example %(year)s.") % {"year": today.year + 1})
+        raise field_error("year", _("Enter a year as four digits, for example %(year)s.") % {"year": today.year + 1})
     value = int(text)
     if value > today.year + MAX_YEARS_AHEAD:
-        raise _fail(
+        raise field_error(
             "year",
             _("A budget can be projected at most five years ahead (up to %(year)s).") % {"year": today.year + MAX_YEARS_AHEAD},
         )
     if value < FIRST_YEAR:
-        raise _fail("year", _("Payouts are recorded from %(year)s: choose a later year.") % {"year": FIRST_YEAR})
+        raise field_error("year", _("Payouts are recorded from %(year)s: choose a later year.") % {"year": FIRST_YEAR})
     rounding = (rounding or "yuan").strip() if isinstance(rounding, str) or rounding is None else ""
     if rounding not in ROUNDING:
-        raise _fail("rounding", _("Rounding is 'yuan' or 'jiao'."))
+        raise field_error("rounding", _("Rounding is 'yuan' or 'jiao'."))
     if raise_percent in (None, ""):
         if raise_from not in (None, ""):
-            raise _fail("raise_percent", _("Give the percentage of the raise as well as its date."))
+            raise field_error("raise_percent", _("Give the percentage of the raise as well as its date."))
         return ProjectionInput(year=value, what_if=None)
     try:
         percent = Decimal(str(raise_percent).strip())
@@ -138,7 +134,7 @@ def projection_input(*, year=None, raise_percent=None, raise_from=None, rounding
         percent = Decimal("NaN")
     low, high = RAISE_LIMITS
     if not percent.is_finite() or not (low <= percent <= high):
-        raise _fail(
+        raise field_error(
             "raise_percent",
             _("Enter the raise as a percentage between %(low)s and %(high)s, for example 5 or -2.5.") % {"low": low, "high": high},
         )
@@ -149,9 +145,9 @@ def projection_input(*, year=None, raise_percent=None, raise_from=None, rounding
         try:
             start = raise_from if isinstance(raise_from, datetime.date) else datetime.date.fromisoformat(str(raise_from).strip())
         except ValueError:
-            raise _fail("raise_from", _("Enter the date of the raise as YYYY-MM-DD, for example %(d)s.") % {"d": f"{value}-07-01"}) from None
+            raise field_error("raise_from", _("Enter the date of the raise as YYYY-MM-DD, for example %(d)s.") % {"d": f"{value}-07-01"}) from None
     if start.year > value:
-        raise _fail("raise_from", _("The raise must take effect in or before the year projected."))
+        raise field_error("raise_from", _("The raise must take effect in or before the year projected."))
     return ProjectionInput(year=value, what_if=WhatIf(percent=percent, start=start, rounding=rounding))
 
 
@@ -425,7 +421,7 @@ class _Amounts:
                     "minimum": floor.monthly_amount,
                     "region": floor.region.name,
                 }
-                raise _fail("raise_percent", message)
+                raise field_error("raise_percent", message)
         return amount
 
 

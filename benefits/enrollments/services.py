@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 
 from benefits.enrollments.models import Enrollment, Transfer
 from benefits.payouts.models import PayoutRun
-from benefits.standards.services import _fail
 from cases.children.categories import PAID_CATEGORIES, Category
 from cases.children.models import CategoryMembership, Child
 from welfare.audit import audit_record
-from welfare.errors import PermissionDeniedError
+from welfare.errors import PermissionDeniedError, field_error
 from welfare.models import Region
 from welfare.months import add_months, month_start
 from welfare.roles import Action, require
@@ -65,15 +64,15 @@ def enrollment_open(
 ) -> Enrollment:
     """Enroll a child (internal: callers check roles and scope). One active paid enrollment per child."""
     if category not in PAID_CATEGORIES:
-        raise _fail("category", _("Only paid categories are enrolled."))
+        raise field_error("category", _("Only paid categories are enrolled."))
     if county.level != Region.Level.COUNTY:
-        raise _fail("county", _("The paying region must be a county."))
+        raise field_error("county", _("The paying region must be a county."))
     Child.objects.select_for_update().filter(id=child.id).first()  # serialise enrollments of one child
     if Enrollment.objects.filter(child=child, status=Enrollment.Status.ACTIVE).exists():
-        raise _fail("child", _("This child already has a paid enrollment: end it first (one allowance at a time)."))
+        raise field_error("child", _("This child already has a paid enrollment: end it first (one allowance at a time)."))
     overlapping = Enrollment.objects.filter(child=child, end_month__gte=month_start(start_month)).exists()
     if overlapping:
-        raise _fail("start_month", _("An earlier enrollment is paid until a later month: start after it ends."))
+        raise field_error("start_month", _("An earlier enrollment is paid until a later month: start after it ends."))
     try:
         with transaction.atomic():
             enrollment = Enrollment.objects.create(
@@ -87,7 +86,7 @@ def enrollment_open(
                 created_by=by if getattr(by, "pk", None) else None,
             )
     except IntegrityError:
-        raise _fail("child", _("This child already has a paid enrollment: end it first (one allowance at a time).")) from None
+        raise field_error("child", _("This child already has a paid enrollment: end it first (one allowance at a time).")) from None
     _open_membership(child=child, category=category, on=on or timezone.localdate(), reason=_("Enrolled"))
     audit_record(actor=by, action="enrollment.opened", target=enrollment, detail={"category": category, "county": county.code})
     return enrollment
@@ -108,11 +107,11 @@ def enrollment_create(
     require(by, Action.ENROLL)
     county = county_of(child.household_region) or county_of(child.region)
     if county is None:
-        raise _fail("child", _("The child's household registration has no county."))
+        raise field_error("child", _("The child's household registration has no county."))
     require_in_scope(by, county)
     start = month_start(start_month)
     if start > add_months(month_start(timezone.localdate()), 12):
-        raise _fail("start_month", _("The first month cannot be more than a year ahead."))
+        raise field_error("start_month", _("The first month cannot be more than a year ahead."))
     return enrollment_open(
         by=by,
         child=child,
@@ -148,9 +147,9 @@ def enrollment_end(
         require_in_scope(by, enrollment.county)
     enrollment = Enrollment.objects.select_for_update().get(id=enrollment.id)
     if enrollment.status != Enrollment.Status.ACTIVE:
-        raise _fail("reason", _("This enrollment has already ended."))
+        raise field_error("reason", _("This enrollment has already ended."))
     if reason not in Enrollment.EndReason.values or reason in (Enrollment.EndReason.MOVED,):
-        raise _fail("reason", _("Choose why the enrollment ends (a move has its own action)."))
+        raise field_error("reason", _("Choose why the enrollment ends (a move has its own action)."))
     child = enrollment.child
     on = on or timezone.localdate()
     if reason == Enrollment.EndReason.AGE:
@@ -209,11 +208,11 @@ def _decidable_transfer(*, by, transfer_id: int) -> Transfer:
         .first()
     )
     if transfer is None:
-        raise _fail("transfer", _("There is no such transfer."))
+        raise field_error("transfer", _("There is no such transfer."))
     if not in_scope(by, transfer.to_county):
         raise PermissionDeniedError(_("Only the receiving county accepts or refuses a transfer."))
     if transfer.status != Transfer.Status.REQUESTED:
-        raise _fail("status", _("This transfer has already been decided (%(s)s).") % {"s": transfer.get_status_display()})
+        raise field_error("status", _("This transfer has already been decided (%(s)s).") % {"s": transfer.get_status_display()})
     return transfer
 
 
@@ -224,15 +223,15 @@ def transfer_request(*, by, enrollment: Enrollment, to_county: Region, reason: s
     require(by, Action.APPROVE)
     require_in_scope(by, enrollment.county)
     if to_county is None or to_county.level != Region.Level.COUNTY:
-        raise _fail("county", _("Choose the county the child moved to (a county code)."))
+        raise field_error("county", _("Choose the county the child moved to (a county code)."))
     enrollment = Enrollment.objects.select_for_update().select_related("county").get(id=enrollment.id)
     if enrollment.status != Enrollment.Status.ACTIVE:
-        raise _fail("county", _("This enrollment has already ended."))
+        raise field_error("county", _("This enrollment has already ended."))
     if to_county.id == enrollment.county_id:
-        raise _fail("county", _("The child is already paid by this county."))
+        raise field_error("county", _("The child is already paid by this county."))
     already = _("This enrollment already has a transfer waiting for the receiving county's decision.")
     if Transfer.objects.filter(enrollment=enrollment, status=Transfer.Status.REQUESTED).exists():
-        raise _fail("county", already)
+        raise field_error("county", already)
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(
@@ -245,7 +244,7 @@ def transfer_request(*, by, enrollment: Enrollment, to_county: Region, reason: s
                 reason=(reason or "").strip()[:300],
             )
     except IntegrityError:  # transfer_one_open_per_enrollment: a request made a moment ago
-        raise _fail("county", already) from None
+        raise field_error("county", already) from None
     audit_record(
         actor=by, action="transfer.requested", target=transfer,
         detail={"enrollment": enrollment.id, "from": enrollment.county.code, "to": to_county.code},
@@ -264,10 +263,10 @@ def transfer_accept(*, by, transfer_id: int, region: Region | None) -> Transfer:
     transfer = _decidable_transfer(by=by, transfer_id=transfer_id)
     to_county = transfer.to_county
     if region is None or region.level != Region.Level.VILLAGE or not region.path.startswith(to_county.path):
-        raise _fail("region", _("Choose the village of %(county)s where the child lives now.") % {"county": to_county.name})
+        raise field_error("region", _("Choose the village of %(county)s where the child lives now.") % {"county": to_county.name})
     enrollment = Enrollment.objects.select_for_update().get(id=transfer.enrollment_id)
     if enrollment.status != Enrollment.Status.ACTIVE:
-        raise _fail("status", _("The enrollment has ended since the request: refuse the transfer."))
+        raise field_error("status", _("The enrollment has ended since the request: refuse the transfer."))
     today = timezone.localdate()
     effective = _transfer_effective_month(enrollment=enrollment, to_county_id=to_county.id, on=today)
     enrollment.end_month, enrollment.end_reason, enrollment.status = (
@@ -319,7 +318,7 @@ def transfer_refuse(*, by, transfer_id: int, reason: str) -> Transfer:
     transfer = _decidable_transfer(by=by, transfer_id=transfer_id)
     reason = (reason or "").strip()
     if not reason:
-        raise _fail("reason", _("Give the reason for refusing the transfer."))
+        raise field_error("reason", _("Give the reason for refusing the transfer."))
     transfer.status, transfer.reason = Transfer.Status.REFUSED, reason[:300]
     transfer.decided_by, transfer.decided_at = (by if getattr(by, "pk", None) else None), timezone.now()
     transfer.save(update_fields=["status", "reason", "decided_by", "decided_at"])
@@ -333,7 +332,7 @@ def enrollment_set_bank_account(*, by, enrollment: Enrollment, bank_account_hold
     require_in_scope(by, enrollment.county)
     account = "".join((bank_account or "").split())
     if account and not account.isdigit():
-        raise _fail("bank_account", _("A bank account number has digits only."))
+        raise field_error("bank_account", _("A bank account number has digits only."))
     enrollment.bank_account_holder, enrollment.bank_account = (bank_account_holder or "").strip()[:50], account[:40]
     enrollment.save(update_fields=["bank_account_holder", "bank_account"])
     audit_record(actor=by, action="enrollment.bank_account_changed", target=enrollment)

@@ -13,24 +13,20 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.utils.translation import gettext as _
 
-from welfare.errors import ApplicationError
+from welfare.errors import field_error
 from welfare.months import add_months, month_start
 
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
-
-
-def _fail(field: str, message) -> ApplicationError:
-    return ApplicationError(message, field_errors={field: message})
 
 
 def parse_school_year(value, *, field: str = "school_year") -> int:
     """The first calendar year of a school year written `YYYY-YYYY` (consecutive years)."""
     match = _SCHOOL_YEAR.match(str(value or "").strip())
     if match is None:
-        raise _fail(field, _("Enter the school year as two consecutive years, for example 2026-2027."))
+        raise field_error(field, _("Enter the school year as two consecutive years, for example 2026-2027."))
     first, second = int(match.group(1)), int(match.group(2))
     if second != first + 1 or not 2000 <= first <= 2100:
-        raise _fail(field, _("A school year runs over two consecutive years, for example 2026-2027."))
+        raise field_error(field, _("A school year runs over two consecutive years, for example 2026-2027."))
     return first
 
 
@@ -59,7 +55,7 @@ def instalment_month_check(*, school_year: str, month: datetime.date, field: str
     first, last = school_year_months(school_year)
     month = month_start(month)
     if not first <= month <= last:
-        raise _fail(
+        raise field_error(
             field,
             _("%(month)s is outside the school year %(year)s (September %(first)s to August %(last)s).")
             % {"month": month.strftime("%Y-%m"), "year": school_year, "first": first.year, "last": last.year},
@@ -77,7 +73,7 @@ def instalment_amounts(*, annual_amount: Decimal, instalments: int) -> list[Deci
 def instalment_schedule(*, school_year: str, annual_amount: Decimal, instalments: int) -> list[tuple[int, datetime.date, Decimal]]:
     """(number, month, amount) of every instalment of a school year, in order."""
     if instalments not in (4, 12):
-        raise _fail("instalments", _("A grant is paid in 12 monthly or 4 quarterly instalments."))
+        raise field_error("instalments", _("A grant is paid in 12 monthly or 4 quarterly instalments."))
     first, _last = school_year_months(school_year)
     step = 12 // instalments
     amounts = instalment_amounts(annual_amount=annual_amount, instalments=instalments)

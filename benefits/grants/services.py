@@ -37,7 +37,7 @@ from cases.children.lookups import id_number_lookup
 from cases.children.models import CategoryMembership, Child
 from cases.children.selectors import child_list
 from welfare.audit import audit_record
-from welfare.errors import ApplicationError, PermissionDeniedError
+from welfare.errors import PermissionDeniedError, field_error
 from welfare.idnumber import normalize_id_number
 from welfare.models import Region
 from welfare.months import add_months, month_start, parse_month
@@ -65,10 +65,6 @@ __all__ = [
 ORPHAN_CATEGORIES = (Category.ORPHAN_INSTITUTION, Category.ORPHAN_SCATTERED, Category.ADOPTED_DISABLED_ORPHAN)
 
 
-def _fail(field: str, message) -> ApplicationError:
-    return ApplicationError(message, field_errors={field: message})
-
-
 def _birthday(born: datetime.date, years: int) -> datetime.date:
     try:
         return born.replace(year=born.year + years)
@@ -94,9 +90,9 @@ def grant_eligibility(*, child: Child, school_year: str, study_level: str, on: d
     on = on or timezone.localdate()
     parse_school_year(school_year)
     if study_level not in StudyLevel.values:
-        raise _fail("study_level", _("The grant is for full-time study: vocational school, college, university or a master's degree."))
+        raise field_error("study_level", _("The grant is for full-time study: vocational school, college, university or a master's degree."))
     if child.birth_date is None:
-        raise _fail("child", _("The student's birth date is not recorded."))
+        raise field_error("child", _("The student's birth date is not recorded."))
     eighteen = _birthday(child.birth_date, 18)
     memberships = CategoryMembership.objects.filter(child=child, category__in=ORPHAN_CATEGORIES)
     enrollments = Enrollment.objects.filter(child=child, category__in=ORPHAN_CATEGORIES)
@@ -107,17 +103,17 @@ def grant_eligibility(*, child: Child, school_year: str, study_level: str, on: d
     )
     categories = set(recognised)
     if not categories:
-        raise _fail("child", _("This young person was never recognised as an orphan before turning 18: the education grant is for orphans."))
+        raise field_error("child", _("This young person was never recognised as an orphan before turning 18: the education grant is for orphans."))
     adopted = enrollments.filter(end_reason=Enrollment.EndReason.ADOPTION).exclude(category=Category.ADOPTED_DISABLED_ORPHAN).exists()
     if adopted and Category.ADOPTED_DISABLED_ORPHAN not in categories:
-        raise _fail("child", _("An adopted child receives the education grant only as an adopted disabled orphan."))
+        raise field_error("child", _("An adopted child receives the education grant only as an adopted disabled orphan."))
     if child.died_on is not None:
-        raise _fail("child", _("This young person's death is recorded."))
+        raise field_error("child", _("This young person's death is recorded."))
     if on < eighteen:
-        raise _fail("child", _("The education grant starts at 18: until then the orphan allowance is paid."))
+        raise field_error("child", _("The education grant starts at 18: until then the orphan allowance is paid."))
     standard = grant_standard_resolve(region=child.household_region, school_year=school_year)
     if age_on(child.birth_date, school_year_first_day(school_year)) > standard.max_age:
-        raise _fail(
+        raise field_error(
             "school_year",
             _("The grant is paid up to the age of %(age)s (on 1 September of the school year).") % {"age": standard.max_age},
         )
@@ -145,7 +141,7 @@ class GrantInput:
 def _school_year_open(school_year: str, today: datetime.date) -> None:
     first = parse_school_year(school_year)
     if not today.year - 1 <= first <= today.year + 1:
-        raise _fail("school_year", _("Apply for the current or the next school year."))
+        raise field_error("school_year", _("Apply for the current or the next school year."))
 
 
 def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> Grant:
@@ -159,19 +155,19 @@ def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> 
     require(by, Action.APPLY)
     today = today or timezone.localdate()
     if data.kind != GrantKind.ORPHAN_EDUCATION:
-        raise _fail("kind", _("Unknown kind of grant."))
+        raise field_error("kind", _("Unknown kind of grant."))
     township = _receiving_township(data.received_region)
     if not _may_receive_at(by, township):
-        raise _fail("received_region", _("You can only file at your own township."))
+        raise field_error("received_region", _("You can only file at your own township."))
     school_year = school_year_of(parse_school_year(data.school_year))
     _school_year_open(school_year, today)
     school, proof = (data.school or "").strip(), (data.enrolment_proof or "").strip()
     if not school:
-        raise _fail("school", _("Enter the school."))
+        raise field_error("school", _("Enter the school."))
     if data.study_level not in StudyLevel.values:
-        raise _fail("study_level", _("The grant is for full-time study: vocational school, college, university or a master's degree."))
+        raise field_error("study_level", _("The grant is for full-time study: vocational school, college, university or a master's degree."))
     if not proof:
-        raise _fail("enrolment_proof", _("Note the proof of enrolment seen (e.g. the student card or the school's certificate)."))
+        raise field_error("enrolment_proof", _("Note the proof of enrolment seen (e.g. the student card or the school's certificate)."))
     if data.child is not None:
         if not child_list(user=by).filter(id=data.child.id).exists():
             raise PermissionDeniedError(_("This child is outside your area of responsibility."))
@@ -179,24 +175,24 @@ def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> 
     else:
         number = normalize_id_number(data.child_id_number)
         if len(number) != 18:
-            raise _fail("child_id_number", _("Enter the child's full 18-character identity number."))
+            raise field_error("child_id_number", _("Enter the child's full 18-character identity number."))
         # The one lookup by identity number (counted against the rate, logged outside one's area).
         found = id_number_lookup(by=by, id_number=number, purpose="grant", ip_address=data.ip_address)
         if found is not None:
             found = Child.objects.select_related("household_region", "region").get(pk=found.pk)
         if found is None:
-            raise _fail("child_id_number", _("No child with this identity number is recorded: register the child first."))
+            raise field_error("child_id_number", _("No child with this identity number is recorded: register the child first."))
         child, in_area = found, child_list(user=by).filter(id=found.id).exists()
     county = household_county(child)
     if county is None:
-        raise _fail("child", _("The child's household registration has no county to decide the application."))
+        raise field_error("child", _("The child's household registration has no county to decide the application."))
     if county.ancestor_codes()[0] != township.ancestor_codes()[0]:
-        raise _fail("received_region", _("The grant is filed at a township of the province of household registration."))
+        raise field_error("received_region", _("The grant is filed at a township of the province of household registration."))
     if in_area:
         grant_eligibility(child=child, school_year=school_year, study_level=data.study_level, on=today)
     taken = Q(status__in=[Grant.Status.SUBMITTED, Grant.Status.APPROVED, Grant.Status.ENDED])
     if Grant.objects.filter(taken, child=child, kind=data.kind, school_year=school_year).exists():
-        raise _fail("school_year", _("This student already has a grant (or a filing) for the school year %(y)s.") % {"y": school_year})
+        raise field_error("school_year", _("This student already has a grant (or a filing) for the school year %(y)s.") % {"y": school_year})
     try:
         # Not before: a refused filing by number still leaves its lookup in the access log.
         with transaction.atomic():
@@ -217,14 +213,14 @@ def grant_apply(*, by, data: GrantInput, today: datetime.date | None = None) -> 
             )
             audit_record(actor=by, action="grant.submitted", target=grant, detail={"school_year": school_year, "county": county.code})
     except IntegrityError:
-        raise _fail("school_year", _("This student already has a grant (or a filing) for the school year %(y)s.") % {"y": school_year}) from None
+        raise field_error("school_year", _("This student already has a grant (or a filing) for the school year %(y)s.") % {"y": school_year}) from None
     return grant
 
 
 def _locked(grant_id: int) -> Grant:
     grant = Grant.objects.select_for_update(of=("self",)).select_related("child", "child__household_region", "county").filter(id=grant_id).first()
     if grant is None:
-        raise _fail("grant", _("No such grant."))
+        raise field_error("grant", _("No such grant."))
     return grant
 
 
@@ -236,9 +232,9 @@ def grant_approve(*, by, grant_id: int, today: datetime.date | None = None) -> G
     grant = _locked(grant_id)
     require_in_scope(by, grant.county)
     if grant.status == Grant.Status.APPROVED:
-        raise _fail("status", _("This grant has already been approved."))
+        raise field_error("status", _("This grant has already been approved."))
     if grant.status != Grant.Status.SUBMITTED:
-        raise _fail("status", _("This grant has already been decided (%(s)s).") % {"s": grant.get_status_display()})
+        raise field_error("status", _("This grant has already been decided (%(s)s).") % {"s": grant.get_status_display()})
     today = today or timezone.localdate()
     grant_eligibility(child=grant.child, school_year=grant.school_year, study_level=grant.study_level, on=today)
     standard = grant_standard_resolve(region=grant.child.household_region, school_year=grant.school_year)
@@ -253,11 +249,11 @@ def grant_approve(*, by, grant_id: int, today: datetime.date | None = None) -> G
 def grant_reject(*, by, grant_id: int, reason: str) -> Grant:
     require(by, Action.APPROVE)
     if not (reason or "").strip():
-        raise _fail("reason", _("Give the reason for the rejection."))
+        raise field_error("reason", _("Give the reason for the rejection."))
     grant = _locked(grant_id)
     require_in_scope(by, grant.county)
     if grant.status != Grant.Status.SUBMITTED:
-        raise _fail("status", _("This grant has already been decided (%(s)s).") % {"s": grant.get_status_display()})
+        raise field_error("status", _("This grant has already been decided (%(s)s).") % {"s": grant.get_status_display()})
     grant.status, grant.decided_by, grant.decided_on = Grant.Status.REJECTED, by, timezone.localdate()
     grant.reason = reason.strip()
     grant.save(update_fields=["status", "decided_by", "decided_on", "reason"])
@@ -271,11 +267,11 @@ def grant_end(*, by, grant_id: int, reason: str, end_month=None) -> Grant:
     are not paid. The month lies in the school year and not before an instalment already paid."""
     require(by, Action.APPROVE)
     if not (reason or "").strip():
-        raise _fail("reason", _("Give the reason why the grant ends (e.g. graduated, left school)."))
+        raise field_error("reason", _("Give the reason why the grant ends (e.g. graduated, left school)."))
     grant = _locked(grant_id)
     require_in_scope(by, grant.county)
     if grant.status != Grant.Status.APPROVED:
-        raise _fail("status", _("Only an approved grant can be ended (this one is %(s)s).") % {"s": grant.get_status_display()})
+        raise field_error("status", _("Only an approved grant can be ended (this one is %(s)s).") % {"s": grant.get_status_display()})
     first, final = school_year_months(grant.school_year)
     if end_month:
         month = parse_month(end_month, field="end_month")
@@ -284,7 +280,7 @@ def grant_end(*, by, grant_id: int, reason: str, end_month=None) -> Grant:
         last = min(max(month_start(timezone.localdate()), add_months(first, -1)), final)
     paid = GrantPayout.objects.filter(grant=grant, month__gt=last).order_by("-month").values_list("month", flat=True).first()
     if paid is not None:
-        raise _fail("end_month", _("An instalment of %(m)s has already been paid: end the grant from that month.") % {"m": paid.strftime("%Y-%m")})
+        raise field_error("end_month", _("An instalment of %(m)s has already been paid: end the grant from that month.") % {"m": paid.strftime("%Y-%m")})
     grant.status, grant.end_month, grant.ended_on = Grant.Status.ENDED, last, timezone.localdate()
     grant.reason = (grant.reason + "\n" + reason.strip()).strip()
     grant.save(update_fields=["status", "end_month", "ended_on", "reason"])
@@ -298,9 +294,9 @@ def grant_renew(*, by, grant_id: int, school: str, study_level: str, enrolment_p
 
     grant = grant_list(user=by).select_related("child").filter(id=grant_id).first()
     if grant is None:
-        raise _fail("grant", _("No such grant."))
+        raise field_error("grant", _("No such grant."))
     if grant.status not in (Grant.Status.APPROVED, Grant.Status.ENDED):
-        raise _fail("status", _("Only an approved grant is renewed for the next school year."))
+        raise field_error("status", _("Only an approved grant is renewed for the next school year."))
     next_year = school_year_of(grant.first_year + 1)
     return grant_apply(
         by=by,
@@ -328,15 +324,15 @@ def grant_standard_create(
     require(by, Action.SET_STANDARDS)
     require_in_scope(by, region)
     if region.level not in (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY):
-        raise _fail("region", _("Standards are set by a province, city or county."))
+        raise field_error("region", _("Standards are set by a province, city or county."))
     amount = _money(annual_amount, field="annual_amount")
     national = Decimal(settings.GRANT_NATIONAL_AMOUNT)
     if amount < national:
-        raise _fail("annual_amount", _("The grant cannot be lower than the national %(n)s yuan per school year.") % {"n": national})
+        raise field_error("annual_amount", _("The grant cannot be lower than the national %(n)s yuan per school year.") % {"n": national})
     if frequency not in Frequency.values:
-        raise _fail("frequency", _("Choose monthly or quarterly."))
+        raise field_error("frequency", _("Choose monthly or quarterly."))
     if max_age is not None and not 18 <= int(max_age) <= 40:
-        raise _fail("max_age", _("Enter an age between 18 and 40."))
+        raise field_error("max_age", _("Enter an age between 18 and 40."))
     try:
         with transaction.atomic():
             standard = GrantStandard.objects.create(
@@ -344,7 +340,7 @@ def grant_standard_create(
                 max_age=max_age, document=(document or "").strip()[:100], created_by=by,
             )
     except IntegrityError:
-        raise _fail("effective_from", _("A version from this date already exists.")) from None
+        raise field_error("effective_from", _("A version from this date already exists.")) from None
     audit_record(actor=by, action="grant_standard.created", target=standard, detail={"amount": str(amount)})
     return standard
 

@@ -19,11 +19,12 @@ from benefits.grants.models import Grant
 from benefits.grants.services import grant_payouts_insert, grant_payouts_record, grant_payouts_statements
 from benefits.payouts.models import Adjustment, Payout, PayoutRun, payout_id, payout_month_base
 from benefits.standards.resolve import StandardBook, StandardCycle, StandardMissing, path_codes
-from benefits.standards.services import _fail, _money
+from benefits.standards.services import _money
 from cases.children.categories import PAID_CATEGORIES
 from cases.children.models import Child
 from welfare.audit import audit_record, audit_record_many, audit_row
 from welfare.batch import execute_batch, history_statement, insert_statement, update_statement
+from welfare.errors import field_error
 from welfare.models import Region
 from welfare.months import add_months, eighteen_cutoff, month_start, parse_month
 from welfare.roles import Action, require
@@ -55,7 +56,7 @@ def _payable_month(value) -> datetime.date:
     """The month a run may pay: parsed, and not in the future."""
     month = parse_month(value)
     if month > month_start(timezone.localdate()):
-        raise _fail("month", _("A month in the future cannot be paid yet."))
+        raise field_error("month", _("A month in the future cannot be paid yet."))
     return month
 
 
@@ -65,7 +66,7 @@ def payout_run_start(*, by, region: Region, month, enqueue: bool = True) -> tupl
     if by is not None:
         require(by, Action.RUN_PAYOUTS)
     if region is None or region.level != Region.Level.COUNTY:
-        raise _fail("region", _("Payout runs are per county: choose a county."))
+        raise field_error("region", _("Payout runs are per county: choose a county."))
     if by is not None:
         require_in_scope(by, region)
     month = _payable_month(month)
@@ -449,7 +450,7 @@ def payout_run_recompute(*, by, run: PayoutRun) -> PayoutRun:
     require_in_scope(by, run.region)
     run = PayoutRun.objects.select_for_update().get(id=run.id)
     if run.status not in (PayoutRun.Status.DRAFT, PayoutRun.Status.FAILED):
-        raise _fail("status", _("Only a draft or failed run can be computed again; an approved run is frozen."))
+        raise field_error("status", _("Only a draft or failed run can be computed again; an approved run is frozen."))
     Payout.objects.filter(Payout.of_run(run)).delete()
     Adjustment.objects.filter(run=run).update(run=None)
     run.status, run.payout_count, run.total_amount, run.totals_by_category = PayoutRun.Status.COMPUTING, 0, 0, {}
@@ -467,12 +468,12 @@ def payout_run_approve(*, by, run_id: int) -> PayoutRun:
     require(by, Action.RUN_PAYOUTS)
     run = PayoutRun.objects.select_for_update().select_related("region").filter(id=run_id).first()
     if run is None:
-        raise _fail("run", _("No such payout run."))
+        raise field_error("run", _("No such payout run."))
     require_in_scope(by, run.region)
     if run.status != PayoutRun.Status.DRAFT:
-        raise _fail("status", _("Only a draft run can be approved (this one is %(s)s).") % {"s": run.get_status_display()})
+        raise field_error("status", _("Only a draft run can be approved (this one is %(s)s).") % {"s": run.get_status_display()})
     if run.problems:
-        raise _fail(
+        raise field_error(
             "status",
             _("Some enrolled children have no standard for this month: set the standard and compute the run again."),
         )
@@ -489,7 +490,7 @@ def payout_run_mark_exported(*, by, run: PayoutRun) -> PayoutRun:
     require_in_scope(by, run.region)
     run = PayoutRun.objects.select_for_update().get(id=run.id)
     if run.status not in (PayoutRun.Status.APPROVED, PayoutRun.Status.EXPORTED):
-        raise _fail("status", _("Approve the run before exporting it for the bank."))
+        raise field_error("status", _("Approve the run before exporting it for the bank."))
     if run.status == PayoutRun.Status.APPROVED:
         run.status, run.exported_at = PayoutRun.Status.EXPORTED, timezone.now()
         run.save(update_fields=["status", "exported_at"])
@@ -517,12 +518,12 @@ def adjustment_create(
     require(by, Action.RUN_PAYOUTS)
     for_month = parse_month(for_month, field="for_month")
     if category not in PAID_CATEGORIES:
-        raise _fail("category", _("Only paid categories are adjusted."))
+        raise field_error("category", _("Only paid categories are adjusted."))
     value = _money(amount, field="amount")
     if value == 0:
-        raise _fail("amount", _("An adjustment of zero changes nothing."))
+        raise field_error("amount", _("An adjustment of zero changes nothing."))
     if not (reason or "").strip():
-        raise _fail("reason", _("Give the reason for the adjustment."))
+        raise field_error("reason", _("Give the reason for the adjustment."))
     if county is None:
         enrollment = (
             Enrollment.objects.filter(child=child, start_month__lte=for_month)
@@ -532,14 +533,14 @@ def adjustment_create(
         )
         county = enrollment.county if enrollment else county_of(child.household_region)
     if county is None:
-        raise _fail("county", _("Choose the paying county."))
+        raise field_error("county", _("Choose the paying county."))
     require_in_scope(by, county)
     if for_month > month_start(timezone.localdate()):
-        raise _fail("for_month", _("A month in the future cannot be corrected."))
+        raise field_error("for_month", _("A month in the future cannot be corrected."))
     if value < 0:
         paid = Payout.objects.filter(id=payout_id(child.id, for_month), category=category).values_list("amount", flat=True).first()
         if paid is None or -value > paid:
-            raise _fail("amount", _("A recovery cannot exceed what was paid for that month."))
+            raise field_error("amount", _("A recovery cannot exceed what was paid for that month."))
     adjustment = Adjustment.objects.create(
         child=child,
         county=county,

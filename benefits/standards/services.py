@@ -13,7 +13,7 @@ from benefits.standards.models import WelfareStandard
 from benefits.standards.resolve import StandardBook, StandardCycle, StandardMissing, path_codes
 from cases.children.categories import PAID_CATEGORIES
 from welfare.audit import audit_record
-from welfare.errors import ApplicationError
+from welfare.errors import field_error
 from welfare.models import Region
 from welfare.roles import Action, require
 from welfare.scoping import require_in_scope
@@ -24,17 +24,13 @@ STANDARD_LEVELS = (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY
 ROUNDING = {"yuan": Decimal("1"), "jiao": Decimal("0.1")}
 
 
-def _fail(field: str, message) -> ApplicationError:
-    return ApplicationError(message, field_errors={field: message})
-
-
 def _money(value, *, field: str) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
-        raise _fail(field, _("Enter an amount in yuan, for example 1600.00.")) from None
+        raise field_error(field, _("Enter an amount in yuan, for example 1600.00.")) from None
     if not amount.is_finite() or abs(amount) >= Decimal("100000000"):
-        raise _fail(field, _("Enter an amount in yuan, for example 1600.00."))
+        raise field_error(field, _("Enter an amount in yuan, for example 1600.00."))
     return amount
 
 
@@ -59,7 +55,7 @@ def _check_no_cycles(*, region: Region, on: datetime.date) -> None:
                 except StandardMissing:
                     pass
                 except StandardCycle as exc:
-                    raise _fail("refers_to", str(exc)) from None
+                    raise field_error("refers_to", str(exc)) from None
 
 
 def _check_minimum(*, standard: WelfareStandard) -> None:
@@ -69,7 +65,7 @@ def _check_minimum(*, standard: WelfareStandard) -> None:
     book = StandardBook(on=standard.effective_from, paths=[standard.region.path])
     floor = book.floor(path_codes(standard.region.path), standard.category)
     if floor is not None and floor.monthly_amount is not None and standard.monthly_amount < floor.monthly_amount:
-        raise _fail(
+        raise field_error(
             "monthly_amount",
             _("%(amount)s is below the minimum of %(minimum)s yuan set by %(region)s (%(document)s) in force from %(date)s.")
             % {
@@ -100,30 +96,30 @@ def standard_create(
         require(by, Action.SET_STANDARDS)
         require_in_scope(by, region)
     if region.level not in STANDARD_LEVELS:
-        raise _fail("region", _("Standards are set by a province, city or county."))
+        raise field_error("region", _("Standards are set by a province, city or county."))
     if category not in PAID_CATEGORIES:
-        raise _fail("category", _("Only paid categories have an allowance standard."))
+        raise field_error("category", _("Only paid categories have an allowance standard."))
     refers_to = refers_to or None
     if (monthly_amount in (None, "")) == (refers_to is None):
-        raise _fail("monthly_amount", _("Give either a monthly amount or the category it refers to, not both."))
+        raise field_error("monthly_amount", _("Give either a monthly amount or the category it refers to, not both."))
     amount = None
     if refers_to is not None:
         if refers_to not in PAID_CATEGORIES:
-            raise _fail("refers_to", _("A standard can only refer to another paid category."))
+            raise field_error("refers_to", _("A standard can only refer to another paid category."))
         if refers_to == category:
-            raise _fail("refers_to", _("A standard cannot refer to its own category."))
+            raise field_error("refers_to", _("A standard cannot refer to its own category."))
         if is_minimum:
-            raise _fail("refers_to", _("A minimum needs an amount."))
+            raise field_error("refers_to", _("A minimum needs an amount."))
     else:
         amount = _money(monthly_amount, field="monthly_amount")
         if amount < 0:
-            raise _fail("monthly_amount", _("The monthly amount cannot be negative."))
+            raise field_error("monthly_amount", _("The monthly amount cannot be negative."))
     if is_minimum and region.level == Region.Level.COUNTY:
-        raise _fail("is_minimum", _("Minimums are set by a province or city."))
+        raise field_error("is_minimum", _("Minimums are set by a province or city."))
     if not isinstance(effective_from, datetime.date):
-        raise _fail("effective_from", _("Enter the date the standard takes effect."))
+        raise field_error("effective_from", _("Enter the date the standard takes effect."))
     if WelfareStandard.objects.filter(region=region, category=category, effective_from=effective_from, is_minimum=is_minimum).exists():
-        raise _fail(
+        raise field_error(
             "effective_from",
             _("There is already a version of this standard from %(date)s: versions are never edited, choose another date.")
             % {"date": effective_from.isoformat()},
@@ -143,7 +139,7 @@ def standard_create(
         with transaction.atomic():
             standard.save()
     except IntegrityError:
-        raise _fail("effective_from", _("This version was saved a moment ago.")) from None
+        raise field_error("effective_from", _("This version was saved a moment ago.")) from None
     if refers_to is not None:
         _check_no_cycles(region=region, on=effective_from)
     if _audit:
@@ -199,19 +195,19 @@ def standard_raise(
     if by is not None:
         require(by, Action.SET_STANDARDS)
     if (percent in (None, "")) == (amount in (None, "")):
-        raise _fail("percent", _("Give either a percentage or an amount to raise by."))
+        raise field_error("percent", _("Give either a percentage or an amount to raise by."))
     if rounding not in ROUNDING:
-        raise _fail("rounding", _("Rounding is 'yuan' or 'jiao'."))
+        raise field_error("rounding", _("Rounding is 'yuan' or 'jiao'."))
     if not regions:
-        raise _fail("region", _("Choose at least one region."))
+        raise field_error("region", _("Choose at least one region."))
     if not categories:
-        raise _fail("categories", _("Choose at least one category."))
+        raise field_error("categories", _("Choose at least one category."))
     for c in categories:
         if c not in PAID_CATEGORIES:
-            raise _fail("categories", _("Unknown or unpaid category: %(c)s") % {"c": c})
+            raise field_error("categories", _("Unknown or unpaid category: %(c)s") % {"c": c})
     step = _money(percent if amount in (None, "") else amount, field="percent" if amount in (None, "") else "amount")
     if step < 0:
-        raise _fail("percent" if amount in (None, "") else "amount", _("A raise cannot be negative."))
+        raise field_error("percent" if amount in (None, "") else "amount", _("A raise cannot be negative."))
     created: list[WelfareStandard] = []
     # The versions in force are read in one query; each new version is written by standard_create,
     # whose rules (one version per date, not below a minimum) it must pass.
@@ -241,7 +237,7 @@ def standard_raise(
                     )
                 )
     if not created:
-        raise _fail("categories", _("None of these regions has its own amount for these categories to raise."))
+        raise field_error("categories", _("None of these regions has its own amount for these categories to raise."))
     audit_record(
         actor=by,
         action="standard.raised",

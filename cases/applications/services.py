@@ -18,7 +18,7 @@ from cases.children.categories import NATIONWIDE_FILING, PAID_CATEGORIES, PROVIN
 from cases.children.models import Child
 from cases.children.selectors import child_list
 from welfare.audit import audit_record
-from welfare.errors import ApplicationError, PermissionDeniedError
+from welfare.errors import PermissionDeniedError, field_error
 from welfare.idnumber import normalize_id_number
 from welfare.models import Region
 from welfare.roles import Action, require
@@ -26,10 +26,6 @@ from welfare.scoping import in_scope, require_in_scope
 from welfare.workdays import add_working_days
 
 OPEN = (Application.Status.SUBMITTED, Application.Status.REVIEWED)
-
-
-def _fail(field: str, message) -> ApplicationError:
-    return ApplicationError(message, field_errors={field: message})
 
 
 def household_county(child: Child) -> Region | None:
@@ -43,7 +39,7 @@ def _receiving_township(region: Region | None) -> Region:
     if region is not None and region.level == Region.Level.VILLAGE:
         region = region.parent
     if region is None or region.level != Region.Level.TOWNSHIP:
-        raise _fail("received_region", _("Choose the township (or street office) that receives the application."))
+        raise field_error("received_region", _("Choose the township (or street office) that receives the application."))
     return region
 
 
@@ -81,10 +77,10 @@ def application_submit(
     if not admission:
         require(by, Action.APPLY)
     if category not in PAID_CATEGORIES:
-        raise _fail("category", _("Applications are for the paid categories."))
+        raise field_error("category", _("Applications are for the paid categories."))
     township = _receiving_township(received_region)
     if not admission and not _may_receive_at(by, township):
-        raise _fail("received_region", _("You can only file at your own township."))
+        raise field_error("received_region", _("You can only file at your own township."))
     if child is not None:
         # A child named by id must be one the filer may see; anyone else is named by number.
         if not child_list(user=by).filter(id=child.id).exists():
@@ -93,31 +89,31 @@ def application_submit(
     else:
         number = normalize_id_number(child_id_number)
         if len(number) != 18:
-            raise _fail("child_id_number", _("Enter the child's full 18-character identity number."))
+            raise field_error("child_id_number", _("Enter the child's full 18-character identity number."))
         child = Child.objects.select_related("household_region", "region").with_id_number(number).first()
         if child is None:
-            raise _fail("child_id_number", _("No child with this identity number is recorded: register the child first."))
+            raise field_error("child_id_number", _("No child with this identity number is recorded: register the child first."))
         in_area = child_list(user=by).filter(id=child.id).exists()
     county = household_county(child)
     if county is None:
-        raise _fail("child", _("The child's household registration has no county to decide the application."))
+        raise field_error("child", _("The child's household registration has no county to decide the application."))
     province_of_township = township.ancestor_codes()[0]
     if category in NATIONWIDE_FILING:
         pass  # 跨省通办: any township in the country
     elif category in PROVINCEWIDE_FILING:
         if county.ancestor_codes()[0] != province_of_township:
-            raise _fail(
+            raise field_error(
                 "received_region",
                 _("This category can only be filed in the province of the child's household registration."),
             )
     elif not county.contains(township):
-        raise _fail("received_region", _("This category can only be filed in the county of household registration."))
+        raise field_error("received_region", _("This category can only be filed in the county of household registration."))
     from benefits.enrollments.models import Enrollment
 
     if in_area and Enrollment.objects.filter(child=child, status=Enrollment.Status.ACTIVE).exists():
-        raise _fail("child", _("This child already receives an allowance (one at a time)."))
+        raise field_error("child", _("This child already receives an allowance (one at a time)."))
     if Application.objects.filter(child=child, category=category, status__in=OPEN).exists():
-        raise _fail("category", _("An application for this child and category is already waiting for a decision."))
+        raise field_error("category", _("An application for this child and category is already waiting for a decision."))
     submitted_on = submitted_on or timezone.localdate()
     try:
         with transaction.atomic():
@@ -132,7 +128,7 @@ def application_submit(
                 submitted_by=by,
             )
     except IntegrityError:
-        raise _fail("category", _("An application for this child and category is already waiting for a decision.")) from None
+        raise field_error("category", _("An application for this child and category is already waiting for a decision.")) from None
     audit_record(actor=by, action="application.submitted", target=application, detail={"category": category, "county": county.code})
     return application
 
@@ -154,7 +150,7 @@ def application_review(*, by, application: Application, comment: str = "") -> Ap
     if not _may_review(by, application):
         require_in_scope(by, application.county)  # raises 403 with the usual message
     if application.status != Application.Status.SUBMITTED:
-        raise _fail("status", _("Only a submitted application can be reviewed (this one is %(s)s).") % {"s": application.get_status_display()})
+        raise field_error("status", _("Only a submitted application can be reviewed (this one is %(s)s).") % {"s": application.get_status_display()})
     application.status = Application.Status.REVIEWED
     application.reviewed_by, application.reviewed_on = by, timezone.localdate()
     application.review_comment = (comment or "").strip()
@@ -182,9 +178,9 @@ def application_approve(
     require_in_scope(by, application.county)
     application = _locked(application)
     if application.status == Application.Status.APPROVED:
-        raise _fail("status", _("This application has already been approved."))
+        raise field_error("status", _("This application has already been approved."))
     if application.status != Application.Status.REVIEWED:
-        raise _fail("status", _("The township must review the application before the county decides."))
+        raise field_error("status", _("The township must review the application before the county decides."))
     today = timezone.localdate()
     start = month_start(start_month) if start_month else add_months(month_start(today), settings.ENROLLMENT_START_MONTH_OFFSET)
     application.status, application.decided_by, application.decided_on = Application.Status.APPROVED, by, today
@@ -211,10 +207,10 @@ def application_reject(*, by, application: Application, reason: str) -> Applicat
     require(by, Action.APPROVE)
     require_in_scope(by, application.county)
     if not (reason or "").strip():
-        raise _fail("reason", _("Give the reason for the rejection."))
+        raise field_error("reason", _("Give the reason for the rejection."))
     application = _locked(application)
     if application.status not in OPEN:
-        raise _fail("status", _("This application has already been decided."))
+        raise field_error("status", _("This application has already been decided."))
     application.status, application.decided_by, application.decided_on = Application.Status.REJECTED, by, timezone.localdate()
     application.reason = reason.strip()
     application.save(update_fields=["status", "decided_by", "decided_on", "reason"])

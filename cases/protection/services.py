@@ -32,7 +32,7 @@ from cases.protection.models import (
     RiskLevel,
 )
 from welfare.audit import audit_record
-from welfare.errors import ApplicationError, PermissionDeniedError
+from welfare.errors import ApplicationError, PermissionDeniedError, field_error
 from welfare.models import Region, User
 from welfare.months import add_months
 from welfare.roles import Role
@@ -43,10 +43,6 @@ from welfare.workdays import add_working_days
 # Concerns that must have been reported to the police before the report is filed.
 POLICE_FIRST = frozenset({"sexual_abuse", "trafficking", "abandonment"})
 LIVE_REFERRALS = (Referral.Status.SENT, Referral.Status.ACCEPTED)
-
-
-def _fail(field_name: str, message) -> ApplicationError:
-    return ApplicationError(message, field_errors={field_name: message})
 
 
 def _now() -> datetime.datetime:
@@ -303,7 +299,7 @@ def _caseworker_for(*, by: User, caseworker_id, child: Child) -> User | None:
         Role.TOWNSHIP_SUPERVISOR,
         Role.COUNTY_OFFICIAL,
     ):
-        raise _fail("caseworker", _("The caseworker must work in the child's village, township or county."))
+        raise field_error("caseworker", _("The caseworker must work in the child's village, township or county."))
     return worker
 
 
@@ -321,19 +317,19 @@ def report_screen_in(
     registered is registered first (`new_child`, the same rules as any registration)."""
     report = CaseReport.objects.select_for_update(of=("self",)).select_related("child", "county").filter(pk=report_id).first()
     if report is None:
-        raise _fail("report", _("There is no such report."))
+        raise field_error("report", _("There is no such report."))
     _require_screener(by, report)
     if report.status != CaseReport.Status.RECEIVED:
-        raise _fail("status", _("This report has already been screened."))
+        raise field_error("status", _("This report has already been screened."))
     if risk_level not in RiskLevel.values:
-        raise _fail("risk_level", _("Choose the risk level."))
+        raise field_error("risk_level", _("Choose the risk level."))
     target = report.child or child
     if target is None and new_child:
         from cases.children.services import child_register
 
         target = child_register(by=by, screening=True, **new_child)
     if target is None:
-        raise _fail("child", _("Choose the child, or register them, before screening the report in."))
+        raise field_error("child", _("Choose the child, or register them, before screening the report in."))
     if not in_scope(by, target.region) and not by.is_admin_role:
         raise PermissionDeniedError(_("This child is outside your area of responsibility."))
     worker = _caseworker_for(by=by, caseworker_id=caseworker_id, child=target)
@@ -353,12 +349,12 @@ def report_screen_in(
 def report_screen_out(*, by: User, report_id: int, reason: str) -> CaseReport:
     report = CaseReport.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
-        raise _fail("report", _("There is no such report."))
+        raise field_error("report", _("There is no such report."))
     _require_screener(by, report)
     if report.status != CaseReport.Status.RECEIVED:
-        raise _fail("status", _("This report has already been screened."))
+        raise field_error("status", _("This report has already been screened."))
     if not (reason or "").strip():
-        raise _fail("reason", _("Give the reason the report is screened out."))
+        raise field_error("reason", _("Give the reason the report is screened out."))
     report.status, report.reason = CaseReport.Status.SCREENED_OUT, reason.strip()
     report.screened_by, report.screened_at = by, _now()
     report.save(update_fields=["status", "reason", "screened_by", "screened_at"])
@@ -371,11 +367,11 @@ def report_record_callback(*, by: User, report_id: int, note: str) -> CaseReport
     """The city calls the hotline caller back and notes what was said."""
     report = CaseReport.objects.select_for_update().filter(pk=report_id, source=CaseReport.Source.HOTLINE).first()
     if report is None:
-        raise _fail("report", _("There is no such hotline ticket."))
+        raise field_error("report", _("There is no such hotline ticket."))
     if not (by.is_admin_role or (by.role == Role.CITY_OFFICIAL and in_scope(by, report.county))):
         raise PermissionDeniedError(_("The city that took the call calls the caller back."))
     if not (note or "").strip():
-        raise _fail("callback_note", _("Note what the caller was told."))
+        raise field_error("callback_note", _("Note what the caller was told."))
     report.callback_at, report.callback_note = _now(), note.strip()
     report.save(update_fields=["callback_at", "callback_note"])
     audit_record(actor=by, action="case_report.called_back", target=report)
@@ -388,7 +384,7 @@ def report_reporter_reveal(*, by: User, report_id: int, ip_address: str | None =
     masked everywhere else). Logged like an identity-number reveal."""
     report = CaseReport.objects.select_related("county").filter(pk=report_id).first()
     if report is None:
-        raise _fail("report", _("There is no such report."))
+        raise field_error("report", _("There is no such report."))
     _require_screener(by, report)
     if not (report.reporter_name or report.reporter_phone):
         raise ApplicationError(_("No reporter's name or phone is recorded for this report."))
@@ -412,7 +408,7 @@ def case_read_record(*, by: User, case: Case, ip_address: str | None = None) -> 
 def _locked_case(case_id) -> Case:
     case = Case.objects.select_for_update().select_related("child__region").filter(pk=case_id).first()
     if case is None:
-        raise _fail("case", _("There is no such case."))
+        raise field_error("case", _("There is no such case."))
     return case
 
 
@@ -422,9 +418,9 @@ def case_open(*, by: User, child: Child, risk_level: str = RiskLevel.MEDIUM, cas
     if not (by.is_admin_role or (by.role == Role.COUNTY_OFFICIAL and in_scope(by, child.region))):
         raise PermissionDeniedError(_("Only a county official of the child's county may do this."))
     if risk_level not in RiskLevel.values:
-        raise _fail("risk_level", _("Choose the risk level."))
+        raise field_error("risk_level", _("Choose the risk level."))
     if Case.objects.filter(child=child, status=Case.Status.OPEN).exists():
-        raise _fail("child", _("The child already has an open case."))
+        raise field_error("child", _("The child already has an open case."))
     worker = _caseworker_for(by=by, caseworker_id=caseworker_id, child=child)
     return _open_case_for(child=child, by=by, risk_level=risk_level, opened_from=Case.OpenedFrom.MANUAL, caseworker=worker)
 
@@ -448,12 +444,12 @@ def case_close(*, by: User, case_id: int, closure_reason: str, note: str = "") -
     _require_county(by, case)
     _require_open(case)
     if closure_reason not in Case.ClosureReason.values:
-        raise _fail("closure_reason", _("Choose why the case is closed."))
+        raise field_error("closure_reason", _("Choose why the case is closed."))
     note = (note or "").strip()
     if closure_reason == Case.ClosureReason.OTHER and not note:
-        raise _fail("closure_note", _("Say why the case is closed."))
+        raise field_error("closure_note", _("Say why the case is closed."))
     if not note and Referral.objects.filter(case=case, status__in=LIVE_REFERRALS).exists():
-        raise _fail("closure_note", _("A referral is still waiting or under way: say why the case closes anyway."))
+        raise field_error("closure_note", _("A referral is still waiting or under way: say why the case closes anyway."))
     case.status, case.closure_reason, case.closure_note = Case.Status.CLOSED, closure_reason, note
     case.closed_on, case.closed_by, case.next_follow_up_due = timezone.localdate(), by, None
     case.save(update_fields=["status", "closure_reason", "closure_note", "closed_on", "closed_by", "next_follow_up_due"])
@@ -467,11 +463,11 @@ def case_reopen(*, by: User, case_id: int, reason: str) -> Case:
     case = _locked_case(case_id)
     _require_county(by, case)
     if case.status != Case.Status.CLOSED:
-        raise _fail("status", _("The case is open."))
+        raise field_error("status", _("The case is open."))
     if not (reason or "").strip():
-        raise _fail("reason", _("Say why the case is reopened."))
+        raise field_error("reason", _("Say why the case is reopened."))
     if Case.objects.filter(child=case.child, status=Case.Status.OPEN).exists():
-        raise _fail("status", _("The child already has an open case."))
+        raise field_error("status", _("The child already has an open case."))
     # The closure stays in the case's history; the open case no longer shows a closure reason.
     case.status, case.closed_on, case.closed_by = Case.Status.OPEN, None, None
     case.closure_reason, case.closure_note = "", ""
@@ -487,7 +483,7 @@ def case_note_add(*, by: User, case_id: int, text: str) -> CaseNote:
     case = _locked_case(case_id)
     _require_team(by, case)
     if not (text or "").strip():
-        raise _fail("text", _("Write the note."))
+        raise field_error("text", _("Write the note."))
     note = CaseNote.objects.create(case=case, written_by=by, text=text.strip())
     audit_record(actor=by, action="case.note_added", target=case)
     return note
@@ -550,7 +546,7 @@ def assessment_create(*, by: User, case_id: int, data: AssessmentInput) -> Asses
 def _locked(model, pk, label):
     row = model.objects.select_for_update().select_related("case__child__region").filter(pk=pk).first()
     if row is None:
-        raise _fail(label, _("There is no such record."))
+        raise field_error(label, _("There is no such record."))
     return row
 
 
@@ -565,7 +561,7 @@ def _review_submit(row, *, by: User, refusal, action: str):
     _require_team(by, row.case)
     _require_open(row.case)
     if row.status not in (ReviewStatus.DRAFT, ReviewStatus.RETURNED):
-        raise _fail("status", refusal)
+        raise field_error("status", refusal)
     row.status, row.submitted_by = ReviewStatus.SUBMITTED, by
     row.save(update_fields=["status", "submitted_by"])
     audit_record(actor=by, action=action, target=row)
@@ -595,10 +591,10 @@ def assessment_decide(*, by: User, assessment_id: int, approve: bool, comment: s
 def _review_decide(row, *, by: User, approve: bool, comment: str, refusal, action: str) -> None:
     """A county official other than the submitter approves, or returns with a comment."""
     if row.status != ReviewStatus.SUBMITTED:
-        raise _fail("status", refusal)
+        raise field_error("status", refusal)
     _require_other_approver(by, row.submitted_by_id, row.case)
     if not approve and not (comment or "").strip():
-        raise _fail("comment", _("Say what to change."))
+        raise field_error("comment", _("Say what to change."))
     row.status = ReviewStatus.APPROVED if approve else ReviewStatus.RETURNED
     row.decided_by, row.decided_at, row.comment = by, _now(), (comment or "").strip()
     row.save(update_fields=["status", "decided_by", "decided_at", "comment"])
@@ -612,11 +608,11 @@ def _review_decide(row, *, by: User, approve: bool, comment: str, refusal, actio
 
 def _clean_measures(measures) -> list[dict]:
     if not isinstance(measures, list) or not measures:
-        raise _fail("measures", _("A plan needs at least one measure."))
+        raise field_error("measures", _("A plan needs at least one measure."))
     out = []
     for i, m in enumerate(measures, start=1):
         if not isinstance(m, dict):
-            raise _fail("measures", _("Measure %(n)s: give its domain, action, who is responsible and the due date.") % {"n": i})
+            raise field_error("measures", _("Measure %(n)s: give its domain, action, who is responsible and the due date.") % {"n": i})
         domain, action = m.get("domain"), str(m.get("action") or "").strip()
         responsible, due = str(m.get("responsible") or "").strip(), m.get("due_on")
         if isinstance(due, str):
@@ -626,11 +622,11 @@ def _clean_measures(measures) -> list[dict]:
                 due = None
         status = m.get("status") or PlanMeasure.Status.PLANNED
         if domain not in PlanMeasure.Domain.values or not action or not responsible:
-            raise _fail("measures", _("Measure %(n)s: give its domain, action, who is responsible and the due date.") % {"n": i})
+            raise field_error("measures", _("Measure %(n)s: give its domain, action, who is responsible and the due date.") % {"n": i})
         if not isinstance(due, datetime.date):
-            raise _fail("measures", _("Measure %(n)s: give the due date (YYYY-MM-DD).") % {"n": i})
+            raise field_error("measures", _("Measure %(n)s: give the due date (YYYY-MM-DD).") % {"n": i})
         if status not in PlanMeasure.Status.values:
-            raise _fail("measures", _("Measure %(n)s: unknown status.") % {"n": i})
+            raise field_error("measures", _("Measure %(n)s: unknown status.") % {"n": i})
         out.append({"domain": domain, "action": action[:300], "responsible": responsible[:100], "due_on": due, "status": status})
     return out
 
@@ -645,7 +641,7 @@ def plan_create(*, by: User, case_id: int, measures: list, review_on: datetime.d
     today = timezone.localdate()
     review_on = review_on or add_months(today, settings.CASE_PLAN_REVIEW_MONTHS)
     if review_on < today:
-        raise _fail("review_on", _("The reassessment date cannot be in the past."))
+        raise field_error("review_on", _("The reassessment date cannot be in the past."))
     version = (CasePlan.objects.filter(case=case).aggregate(v=Max("version"))["v"] or 0) + 1
     plan = CasePlan.objects.create(case=case, version=version, review_on=review_on, written_by=by)
     PlanMeasure.objects.bulk_create(PlanMeasure(plan=plan, **m) for m in cleaned)
@@ -673,10 +669,10 @@ def measure_progress(*, by: User, measure_id: int, status: str) -> PlanMeasure:
     """Record how a measure of an approved plan is going (the plan itself stays frozen)."""
     measure = PlanMeasure.objects.select_for_update().select_related("plan__case__child__region").filter(pk=measure_id).first()
     if measure is None:
-        raise _fail("measure", _("There is no such record."))
+        raise field_error("measure", _("There is no such record."))
     _require_team(by, measure.plan.case)
     if status not in PlanMeasure.Status.values:
-        raise _fail("status", _("Choose the measure's status."))
+        raise field_error("status", _("Choose the measure's status."))
     measure.status = status
     measure.save(update_fields=["status"])
     audit_record(actor=by, action="plan_measure.progress", target=measure.plan, detail={"measure": measure.pk, "status": status})
@@ -696,14 +692,14 @@ def referral_send(
     _require_team(by, case)
     _require_open(case)
     if not (service or "").strip():
-        raise _fail("service", _("Say what service is asked for."))
+        raise field_error("service", _("Say what service is asked for."))
     to_agency = (to_agency or "").strip()
     if (to_institution is None) == (not to_agency):
-        raise _fail("to_agency", _("Refer to one institution of the system or to one outside agency."))
+        raise field_error("to_agency", _("Refer to one institution of the system or to one outside agency."))
     if to_institution is not None:
         province = case.child.region.ancestor_codes()[0]
         if to_institution.region.ancestor_codes()[0] != province:
-            raise _fail("to_institution", _("Refer to an institution of the child's province."))
+            raise field_error("to_institution", _("Refer to an institution of the child's province."))
     referral = Referral.objects.create(
         case=case,
         to_institution=to_institution,
@@ -741,12 +737,12 @@ def referral_answer(*, by: User, referral_id: int, outcome: str, reason: str = "
         "complete": ((Referral.Status.ACCEPTED,), Referral.Status.COMPLETED),
     }
     if outcome not in allowed:
-        raise _fail("outcome", _("Unknown answer."))
+        raise field_error("outcome", _("Unknown answer."))
     before, after = allowed[outcome]
     if referral.status not in before:
-        raise _fail("status", _("This referral cannot be answered so in its present state."))
+        raise field_error("status", _("This referral cannot be answered so in its present state."))
     if outcome == "decline" and not (reason or "").strip():
-        raise _fail("reason", _("Give the reason the referral is declined."))
+        raise field_error("reason", _("Give the reason the referral is declined."))
     referral.status, referral.answered_by, referral.answered_at = after, by, _now()
     if (reason or "").strip():
         referral.reason = reason.strip()
@@ -767,11 +763,11 @@ def follow_up_record(*, by: User, case_id: int, done_on: datetime.date | None, n
     _require_team(by, case)
     _require_open(case)
     if done_on is None:
-        raise _fail("done_on", _("Give the date of the follow-up."))
+        raise field_error("done_on", _("Give the date of the follow-up."))
     if done_on > timezone.localdate():
-        raise _fail("done_on", _("The date cannot be in the future."))
+        raise field_error("done_on", _("The date cannot be in the future."))
     if done_on < case.opened_on:
-        raise _fail("done_on", _("The follow-up cannot be before the case opened."))
+        raise field_error("done_on", _("The follow-up cannot be before the case opened."))
     pending = FollowUp.objects.filter(case=case, done_on__isnull=True).order_by("due_on").first()
     if pending is None:
         pending = FollowUp(case=case, due_on=done_on)

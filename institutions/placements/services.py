@@ -29,7 +29,7 @@ from institutions.access import require_write_institution
 from institutions.models import Institution
 from institutions.placements.models import CareRecord, Placement
 from welfare.audit import audit_record
-from welfare.errors import ApplicationError
+from welfare.errors import ApplicationError, field_error
 from welfare.idnumber import normalize_id_number
 from welfare.models import Notification, Region, User
 from welfare.roles import Role
@@ -45,10 +45,6 @@ ENDS_INSTITUTION_CARE: dict[str, str] = {
 # Admissions after which the county is asked to recognise the child as an institution orphan.
 FILES_FOR_ORPHAN_INSTITUTION = (Placement.AdmissionReason.ORPHAN, Placement.AdmissionReason.ABANDONED)
 TEXT_LIMIT = 5000
-
-
-def _fail(field: str, message) -> ApplicationError:
-    return ApplicationError(message, field_errors={field: message})
 
 
 def _raise(errors: dict[str, str]) -> None:
@@ -134,10 +130,10 @@ def _admission_errors(data: AdmissionInput, *, today: datetime.date) -> dict[str
 def _child_by_number(number: str) -> Child:
     normalized = normalize_id_number(number)
     if len(normalized) != 18:
-        raise _fail("child_id_number", _("Enter the child's full 18-character identity number."))
+        raise field_error("child_id_number", _("Enter the child's full 18-character identity number."))
     child = Child.objects.with_id_number(normalized).first()
     if child is None:
-        raise _fail("child_id_number", _("No child with this identity number is recorded: admit them as a new child."))
+        raise field_error("child_id_number", _("No child with this identity number is recorded: admit them as a new child."))
     return child
 
 
@@ -145,7 +141,7 @@ def _require_child_in_view(by, child: Child) -> None:
     from cases.children.selectors import child_visible
 
     if not child_visible(user=by, child_id=child.pk):
-        raise _fail("child", _("This child is outside your area: name them by their full identity number."))
+        raise field_error("child", _("This child is outside your area: name them by their full identity number."))
 
 
 def _placement_create(
@@ -155,16 +151,16 @@ def _placement_create(
     serialises two admissions of the same child; the database constraint backs it)."""
     Child.objects.select_for_update().filter(pk=child.pk).first()
     if child.died_on is not None:
-        raise _fail("child", _("This child is recorded as deceased."))
+        raise field_error("child", _("This child is recorded as deceased."))
     if placed_on < child.birth_date:
-        raise _fail("placed_on", _("The date of admission cannot be before the child's birth date."))
+        raise field_error("placed_on", _("The date of admission cannot be before the child's birth date."))
     if Placement.objects.filter(child=child, left_on__isnull=True).exists():
-        raise _fail(
+        raise field_error(
             "child",
             _("This child is already in care in an institution: discharge them there first (one placement at a time)."),
         )
     if Placement.objects.filter(child=child, left_on__gt=placed_on).exists():
-        raise _fail(
+        raise field_error(
             "placed_on", _("The child left an earlier placement after this date: admit them on or after that day.")
         )
     try:
@@ -178,7 +174,7 @@ def _placement_create(
                 **fields,
             )
     except IntegrityError:
-        raise _fail(
+        raise field_error(
             "child",
             _("This child is already in care in an institution: discharge them there first (one placement at a time)."),
         ) from None
@@ -242,9 +238,9 @@ def placement_admit(*, by, data: AdmissionInput) -> Placement:
         child = None
     if case is not None:
         if data.admission_reason != Placement.AdmissionReason.TEMPORARY_GUARDIANSHIP:
-            raise _fail("case", _("A protection case is named for an admission under temporary guardianship only."))
+            raise field_error("case", _("A protection case is named for an admission under temporary guardianship only."))
         if child is None or getattr(case, "child_id", None) != child.pk:
-            raise _fail("case", _("The protection case is about another child."))
+            raise field_error("case", _("The protection case is about another child."))
     if child is None:
         from cases.children.services import child_register
 
@@ -428,7 +424,7 @@ def placement_discharge(
     )
     require_write_institution(by, placement.institution)
     if placement.left_on is not None:
-        raise _fail(
+        raise field_error(
             "left_on",
             _("This child has already left the institution (%(date)s).") % {"date": placement.left_on.isoformat()},
         )
