@@ -1,23 +1,15 @@
 """Several statements in one round trip to PostgreSQL, for the few hot paths where a round trip
 (Django building the statement, the network, the backend's work around it) costs more than the
-statement itself. Reads: `read_together` (a dashboard section's grouped counts in one statement).
+statement itself. Reads: `read_together` (the snapshot refresh's grouped counts in one round trip).
 Writes: `execute_batch` with `insert_statement` / `update_statement` / `history_statement` (the
 monthly payout run sends a county's lines, then its bookkeeping, in one round trip each:
 benefits/payouts/services.py).
 
-Reads. Several reads in one statement: the figures of a dashboard section are a handful of small
-grouped counts, each cheap for the database; what a page pays for is the statements themselves
-(a round trip each, and the work around it in Django and in the database backend). `read_together`
-runs `.values()` querysets as ONE statement on PostgreSQL and answers what `list(queryset)` would
-for each; on another database it runs them one by one.
-
-How: each queryset's own SQL (the ORM's, scoping and rules included) becomes a scalar subquery
-`(SELECT json_agg(t) FROM (<its SQL>) t)`, all of them in one `SELECT json_build_array(…)`. The rows
-come back as JSON and take again the types the driver gives (numbers, text and booleans as JSON has
-them; dates, timestamps and decimals by the queryset's output fields: a decimal never passes
-through a float), then Django's converters run on them as on any query. Columns of other types
-(JSON, time, interval, binary, UUID) are refused. Row order within a queryset is
-not promised: a caller that needs an order sorts.
+Reads. The figures of a dashboard section are a handful of small grouped counts, each cheap for
+the database; what they pay for is the statements themselves (a round trip each, and the work
+around it). `read_together` sends `.values()` querysets, each its own SQL (the ORM's, scoping and
+rules included), in one round trip on PostgreSQL (execute_batch) and answers what `list(queryset)`
+would for each, Django's converters applied as on any query; elsewhere it runs them one by one.
 
 Writes. The INSERT and UPDATE statements are the ORM's own SQL (Django's compilers: the same
 columns, `pre_save` values such as auto_now, and adapted parameters that `Model.save()` and
@@ -27,44 +19,15 @@ relies on one (a history row, say) writes that row itself in the same batch.
 
 from __future__ import annotations
 
-import datetime
-import json
 import time
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.query import ValuesIterable
 from django.db.models.sql import InsertQuery, UpdateQuery
-
-# PostgreSQL takes at most 100 arguments in a function call (json_build_array).
-MAX_READS = 100
-
-
-def _temporal(v):
-    """A date or timestamp as JSON writes it, as the driver gives it (a timestamp with a time zone
-    aware, one without naive)."""
-    if not isinstance(v, str):
-        return v
-    return datetime.datetime.fromisoformat(v) if "T" in v else datetime.date.fromisoformat(v)
-
-
-def _restorer(field) -> Callable[[Any], Any] | None:
-    """How a JSON value of a column with this output field becomes what the driver would give
-    (Django's own converters then run, as for any query)."""
-    kind = field.get_internal_type()
-    if kind in ("DateField", "DateTimeField"):
-        return _temporal
-    if kind == "DecimalField":
-        return lambda v: Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v
-    if kind == "FloatField":
-        return lambda v: float(v) if v is not None else v
-    if kind in ("JSONField", "TimeField", "DurationField", "BinaryField", "UUIDField"):
-        raise TypeError(f"read_together does not read a {kind} column")
-    return None
 
 
 def _names(qs: QuerySet) -> list[str]:
@@ -77,46 +40,40 @@ def _names(qs: QuerySet) -> list[str]:
 
 def read_together(querysets: Mapping[str, QuerySet]) -> dict[str, list[dict]]:
     """{name: rows} for {name: a `.values()` queryset}, every row a dict as `list(queryset)` gives
-    it; one statement on PostgreSQL (all querysets of one database, at most MAX_READS)."""
+    it (Django's converters applied to the driver's values); one round trip on PostgreSQL
+    (execute_batch), one query each elsewhere."""
     if not querysets:
         return {}
     for qs in querysets.values():
         if not issubclass(qs._iterable_class, ValuesIterable):
             raise TypeError("read_together reads .values() querysets")
-    aliases = {qs.db for qs in querysets.values()}
-    connection = connections[next(iter(aliases))]
-    if connection.vendor != "postgresql" or len(aliases) > 1 or len(querysets) > MAX_READS:
+    if connection.vendor != "postgresql" or {qs.db for qs in querysets.values()} != {connection.alias}:
         return {name: list(qs) for name, qs in querysets.items()}
-    parts: list[str] = []
-    params: list[Any] = []
+    statements: list[tuple[str, list]] = []
     shapes: dict[str, tuple | None] = {}
     for name, qs in querysets.items():
         compiler = qs.query.get_compiler(using=qs.db)
         try:
-            sql, sql_params = compiler.as_sql(with_col_aliases=True)
+            sql, params = compiler.as_sql()
         except EmptyResultSet:  # .none(), an empty `__in`: no rows, as list() gives
             shapes[name] = None
             continue
-        select = compiler.select[: compiler.col_count]
-        columns = [(alias, _restorer(expr.output_field)) for expr, _sql, alias in select]
-        converters = compiler.get_converters([expr for expr, _sql, _alias in select])
-        shapes[name] = (compiler, _names(qs), columns, converters)
-        parts.append(f"(SELECT coalesce(json_agg(t), '[]'::json) FROM ({sql}) t)")  # noqa: S608 - the ORM's SQL
-        params.extend(sql_params)
-    out: dict[str, list[dict]] = {name: [] for name, shape in shapes.items() if shape is None}
-    if parts:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT json_build_array({', '.join(parts)})::text", params)  # noqa: S608 - the ORM's SQL and %s placeholders only
-            results = iter(json.loads(cursor.fetchone()[0], parse_float=Decimal))
-        for name, shape in shapes.items():
-            if shape is None:
-                continue
-            compiler, names, columns, converters = shape
-            rows = [[restore(row[alias]) if restore else row[alias] for alias, restore in columns] for row in next(results)]
-            if converters:
-                rows = list(compiler.apply_converters(rows, converters))
-            out[name] = [dict(zip(names, row, strict=True)) for row in rows]
-    return {name: out[name] for name in querysets}
+        shapes[name] = (compiler, _names(qs), len(statements))
+        statements.append((sql, list(params)))
+    answers = execute_batch(statements) if statements else []
+    out: dict[str, list[dict]] = {}
+    for name, shape in shapes.items():
+        if shape is None:
+            out[name] = []
+            continue
+        compiler, names, index = shape
+        width = compiler.col_count
+        rows: Any = [row[:width] for row in answers[index][1]]
+        converters = compiler.get_converters([expr for expr, _sql, _alias in compiler.select[:width]])
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        out[name] = [dict(zip(names, row, strict=True)) for row in rows]
+    return out
 
 
 def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:

@@ -75,7 +75,7 @@ def grant_counts(
     *, grants: models.QuerySet[Grant], region, on: datetime.date, by_region: bool = False
 ) -> dict[str | None, dict]:
     """The additive counts the dashboard's grant figures are made of (`grant_figures_from_counts`),
-    in one statement (welfare.batch.read_together): students supported — approved grants among
+    in one round trip (welfare.batch.read_together): students supported — approved grants among
     `grants` (already scoped by the caller) paid by counties in the region, of the school year
     containing `on` — by study level, and grant money paid per month (instalments of approved or
     exported runs of the region's counties, the last 12 months, by the run's month):

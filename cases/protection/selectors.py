@@ -419,7 +419,7 @@ def _fold_counts(g, rows, region_field: str) -> dict[str, int]:
 
 
 def casework_figures(*, region, on: datetime.date, by=None) -> dict[str, dict]:
-    """The six casework figures of the dashboard in ONE statement (welfare.batch.read_together:
+    """The six casework figures of the dashboard in ONE round trip (welfare.batch.read_together:
     the same grouped queries as the `casework_*` functions above, which answer each alone), by the
     group keys of `by` (a cases.dashboard.figures.Grouping; the regions one level below by default):
     {"open_by_risk", "open_by_grade", "reports_by_month": {key: Counter},
