@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -394,16 +394,9 @@ def grant_payouts_record(run: PayoutRun, count, total) -> tuple[int, Decimal]:
 
 
 def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
-    """Write the run's grant instalments (what grant_payouts_statements describes) on any database:
-    called inside the run's transaction (the run's row is locked while `computing`). Sets and
-    answers the run's grant count and total."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            for sql, params in grant_payouts_statements(run):
-                cur.execute(sql, params)
-            count, total = cur.fetchone()
-        return grant_payouts_record(run, count, total)
-    # The portable path (SQLite, the embedded demo): the same rows through the ORM.
+    """The portable path (SQLite, the embedded demo) of what grant_payouts_statements writes on
+    PostgreSQL: the same rows through the ORM, inside the run's transaction (the run's row is locked
+    while `computing`). Sets and answers the run's grant count and total."""
     GrantPayout.objects.filter(run=run).delete()
     grants = Grant.objects.filter(county_id=run.region_id, status__in=[Grant.Status.APPROVED, Grant.Status.ENDED])
     rows = []
