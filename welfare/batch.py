@@ -19,12 +19,13 @@ relies on one (a history row, say) writes that row itself in the same batch.
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Mapping
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ValuesIterable
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -42,12 +43,13 @@ def read_together(querysets: Mapping[str, QuerySet]) -> dict[str, list[dict]]:
     """{name: rows} for {name: a `.values()` queryset}, every row a dict as `list(queryset)` gives
     it (Django's converters applied to the driver's values); one round trip on PostgreSQL
     (execute_batch), one query each elsewhere."""
+    db = connections[DEFAULT_DB_ALIAS]
     if not querysets:
         return {}
     for qs in querysets.values():
         if not issubclass(qs._iterable_class, ValuesIterable):
             raise TypeError("read_together reads .values() querysets")
-    if connection.vendor != "postgresql" or {qs.db for qs in querysets.values()} != {connection.alias}:
+    if db.vendor != "postgresql" or {qs.db for qs in querysets.values()} != {db.alias}:
         return {name: list(qs) for name, qs in querysets.items()}
     statements: list[tuple[str, list]] = []
     shapes: dict[str, tuple | None] = {}
@@ -86,8 +88,9 @@ def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
     run) is neither parsed nor planned again. Statements must therefore be preparable (no SET:
     use set_config(); placeholders whose types PostgreSQL can infer). On other databases (SQLite,
     the embedded demo) the statements are sent one at a time, with the same answers."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             answers = []
             for sql, params in statements:
                 cursor.execute(sql, params)
@@ -95,29 +98,57 @@ def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
             return answers
     import psycopg
 
-    connection.ensure_connection()
-    raw = connection.connection
-    cursors: list[psycopg.Cursor] = []
+    TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
+    db.ensure_connection()
+    raw = db.connection
     start = time.monotonic()
-    with connection.wrap_database_errors, raw.pipeline():
+    if len(statements) == 1:  # one statement: no pipeline (less of the driver's work)
+        ((sql, params),) = statements
+        bound = psycopg.Cursor(raw)
+        with db.wrap_database_errors:
+            bound.execute(sql, params, prepare=True)
+            rows = bound.fetchall() if bound.pgresult and bound.pgresult.status == TUPLES_OK else []
+        if db.queries_logged:
+            db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+        return [(bound.rowcount, rows)]
+    cursors: list[psycopg.Cursor] = []
+    with db.wrap_database_errors, raw.pipeline():
         for sql, params in statements:
             bound = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind client-side)
             bound.execute(sql, params, prepare=True)
             cursors.append(bound)
-    if connection.queries_logged:  # as Django's debug cursor logs its statements
-        connection.queries_log.append({"sql": ";\n".join(sql for sql, _params in statements), "time": f"{time.monotonic() - start:.3f}"})
-    return [(bound.rowcount, bound.fetchall() if bound.description else []) for bound in cursors]
+    if db.queries_logged:  # as Django's debug cursor logs its statements
+        db.queries_log.append({"sql": ";\n".join(sql for sql, _params in statements), "time": f"{time.monotonic() - start:.3f}"})
+    # (a result's status, not `description`, which builds the columns' descriptions)
+    return [(bound.rowcount, bound.fetchall() if bound.pgresult and bound.pgresult.status == TUPLES_OK else []) for bound in cursors]
 
 
 def insert_statement(obj: Model) -> tuple[str, list]:
     """The INSERT that `obj.save()` would send for a new row (its primary key drawn by the database
-    when unset). The instance's pk stays unset."""
+    when unset). The instance's pk stays unset.
+
+    The statement's text depends only on the model and its columns: Django composes it once per
+    process (as a prepared statement is parsed once per connection); each call computes only the
+    parameters, as Django's insert compiler does (`pre_save`, then `get_db_prep_save`). A value that
+    is an expression is compiled whole, every time."""
+    db = connections[DEFAULT_DB_ALIAS]
     meta = obj._meta
     fields = [f for f in meta.local_concrete_fields if not (f is meta.auto_field and obj.pk is None)]
-    query = InsertQuery(type(obj))
-    query.insert_values(fields, [obj])
-    ((sql, params),) = query.get_compiler(connection=connection).as_sql()
-    return sql, list(params)
+    values = [f.pre_save(obj, True) for f in fields]
+    key = ("insert", db.alias, type(obj), tuple(f.attname for f in fields))
+    sql = _TEXTS.get(key)
+    if sql is None or any(hasattr(v, "resolve_expression") for v in values):
+        query = InsertQuery(type(obj))
+        query.insert_values(fields, [obj])
+        ((sql, params),) = query.get_compiler(connection=db).as_sql()
+        if not any(hasattr(v, "resolve_expression") for v in values):
+            _TEXTS[key] = sql
+        return sql, list(params)
+    return sql, [f.get_db_prep_save(v, connection=db) for f, v in zip(fields, values, strict=True)]
+
+
+# The text of the statements composed by insert_statement and update_row_statement, per process.
+_TEXTS: dict[tuple, str] = {}
 
 
 def history_statement(obj: Model, *, when, history_type: str = "~") -> tuple[str, list]:
@@ -140,7 +171,155 @@ def history_statement(obj: Model, *, when, history_type: str = "~") -> tuple[str
 
 def update_statement(queryset: QuerySet, **values) -> tuple[str, list]:
     """The UPDATE that `queryset.update(**values)` would send (one table, no related updates)."""
+    db = connections[DEFAULT_DB_ALIAS]
     query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
     query.add_update_values(values)
-    sql, params = query.get_compiler(connection=connection).as_sql()
+    sql, params = query.get_compiler(connection=db).as_sql()
     return sql, list(params)
+
+
+def update_row_statement(model: type[Model], pk, **values) -> tuple[str, list]:
+    """The UPDATE of one row by primary key that `Model.objects.filter(pk=pk).update(**values)`
+    would send, its text composed by Django once per process for the same columns (and the same
+    values set to NULL, which Django writes into the text); each call computes the parameters as
+    Django's update compiler does (`get_db_prep_save`). No expression values."""
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = [model._meta.get_field(name) for name in values]
+    key = ("update", db.alias, model, tuple(values), tuple(v is None for v in values.values()))
+    sql = _TEXTS.get(key)
+    if sql is None or any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save") for v in values.values()):
+        sql, params = update_statement(model._default_manager.filter(pk=pk), **values)
+        if not any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save") for v in values.values()):
+            _TEXTS[key] = sql
+        return sql, params
+    params = [f.get_db_prep_save(v, connection=db) for f, v in zip(fields, values.values(), strict=True) if v is not None]
+    return sql, [*params, model._meta.pk.get_db_prep_value(pk, db)]
+
+
+class CompiledQuery:
+    """A model queryset whose SQL Django composes once per process and that is then run again with
+    other arguments, as a prepared statement (execute_batch) — for the few hot paths where Django
+    building a small query costs more than the database answering it (the payout run's claim and
+    standards, once per county). `build(*args)` gives the queryset: it is the one place the query
+    is written, with the ORM's scoping and rules.
+
+    The first call per shape (the lengths of list arguments) builds the queryset with marker
+    arguments and has Django compile it; each marker's place among the compiled parameters is where
+    the argument goes from then on (a marker inside a text parameter is a LIKE pattern, as
+    `startswith` builds: the argument goes there escaped as Django escapes it). Arguments are
+    plain values the database takes as they are: ints, texts, dates, and lists of them (`__in`).
+    `rows(*args)` answers the model instances (with their select_related objects) that
+    `list(build(*args))` would. Elsewhere than on PostgreSQL it is simply `list(build(*args))`."""
+
+    def __init__(self, build):
+        self.build = build
+        self._shapes: dict[tuple, tuple] = {}
+
+    def rows(self, *args) -> list[Model]:
+        db = connections[DEFAULT_DB_ALIAS]
+        if db.vendor != "postgresql":
+            return list(self.build(*args))
+        sql, params, shape = self.statement(*args)
+        if shape[2] is None:  # nothing can match (an empty `__in`), as Django answers it
+            return []
+        ((_count, raw),) = execute_batch([(sql, params)])
+        return self.instances(shape, raw)
+
+    def statement(self, *args) -> tuple[str, list, tuple]:
+        """The SQL and parameters for `args`, and the shape to give instances() with the rows."""
+        db = connections[DEFAULT_DB_ALIAS]
+        key = (db.alias, tuple(len(a) if isinstance(a, list | tuple) else None for a in args))
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._shapes[key] = self._compile(args)
+        sql, slots = shape[0], shape[1]
+        params = []
+        for kind, where, constant in slots:
+            if kind == "const":
+                params.append(constant)
+            elif kind == "arg":
+                i, j = where
+                params.append(args[i] if j is None else args[i][j])
+            else:  # "like": the marker inside a pattern
+                i, j, marker = where
+                value = args[i] if j is None else args[i][j]
+                params.append(constant.replace(marker, db.ops.prep_for_like_query(value)))
+        return sql, params, shape
+
+    def _compile(self, args) -> tuple:
+        db = connections[DEFAULT_DB_ALIAS]
+        markers: dict[Any, tuple[int, int | None]] = {}
+        texts: dict[str, tuple[int, int | None]] = {}
+        count = 0
+
+        def marker(value, i, j):
+            nonlocal count
+            count += 1
+            if isinstance(value, bool | datetime.datetime) or not isinstance(value, int | str | datetime.date):
+                raise TypeError(f"CompiledQuery takes ints, texts and dates (and lists of them), not {type(value).__name__}")
+            if isinstance(value, int):
+                m: Any = -1_999_999_000 - count  # inside any integer column's range (Django refuses others)
+            elif isinstance(value, str):
+                m = f"\x01marker{count}\x01"
+                texts[m] = (i, j)
+            else:
+                m = datetime.date(1, 1, 1) + datetime.timedelta(days=count)
+            markers[m] = (i, j)
+            return m
+
+        marked = [
+            [marker(v, i, j) for j, v in enumerate(a)] if isinstance(a, list | tuple) else marker(a, i, None)
+            for i, a in enumerate(args)
+        ]
+        compiler = self.build(*marked).query.get_compiler(connection=db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return "", [], None, None
+        slots: list[tuple[str, Any, Any]] = []
+        seen = set()
+        for p in params:
+            if type(p) in (int, str, datetime.date) and p in markers:
+                slots.append(("arg", markers[p], None))
+                seen.add(markers[p])
+                continue
+            inside = [m for m in texts if isinstance(p, str) and m in p]
+            if inside:
+                (m,) = inside
+                slots.append(("like", (*texts[m], m), p))
+                seen.add(texts[m])
+                continue
+            slots.append(("const", None, p))
+        if len(seen) != count:
+            raise ValueError("CompiledQuery: an argument is not a parameter of the compiled query as given")
+        return sql, slots, compiler, _reading(compiler, db.alias)
+
+    @staticmethod
+    def instances(shape: tuple, raw: list) -> list[Model]:
+        """The rows of the statement as model instances, as django.db.models.query.ModelIterable
+        builds them (converters, select_related objects)."""
+        db = connections[DEFAULT_DB_ALIAS]
+        model, names, start, end, populators, converters, compiler = shape[3]
+        rows = compiler.apply_converters(raw, converters) if converters else raw
+        out = []
+        for row in rows:
+            obj = model.from_db(db.alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            out.append(obj)
+        return out
+
+
+def _reading(compiler, alias: str) -> tuple:
+    """What ModelIterable works out from a compiled query to build its instances, worked out once."""
+    from django.db.models.query import get_related_populators
+
+    select, klass_info = compiler.select, compiler.klass_info
+    if klass_info is None:  # a .values() query: rows, not instances
+        return (None, [], 0, 0, [], [], compiler)
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    names = [f[0].target.attname for f in select[start:end]]
+    populators = get_related_populators(klass_info, select, alias)
+    converters = compiler.get_converters([s[0] for s in select])
+    return (klass_info["model"], names, start, end, populators, converters, compiler)

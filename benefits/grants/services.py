@@ -50,6 +50,7 @@ __all__ = [
     "grant_approve",
     "grant_eligibility",
     "grant_end",
+    "grant_payouts_discard",
     "grant_payouts_insert",
     "grant_payouts_record",
     "grant_payouts_statements",
@@ -375,15 +376,18 @@ SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM ins
 
 def grant_payouts_statements(run: PayoutRun) -> list[tuple[str, list]]:
     """The run's grant instalments as SQL statements (PostgreSQL), for the payout run to send in its
-    own round trip with its other lines: drop the run's own earlier lines (a recomputation of a draft
-    starts afresh; any other run's lines stand), then write every instalment of the county's approved
-    (or ended, up to their end month) grants due by the run's month and not paid yet — a grant
-    approved late is paid its earlier instalments in the next run (nothing lost). The last
-    statement answers one row: the count and total written (give it to grant_payouts_record)."""
-    return [
-        ("DELETE FROM benefits_grantpayout WHERE run_id = %s", [run.id]),
-        (_INSERT_SQL, [run.id, run.region_id, run.month]),
-    ]
+    own round trip with its other lines: every instalment of the county's approved (or ended, up to
+    their end month) grants due by the run's month and not paid yet — a grant approved late is paid
+    its earlier instalments in the next run (nothing lost). The run holds no grant lines of its own
+    when it is computed (a first computation; a recomputation has discarded them:
+    grant_payouts_discard). The last statement answers one row: the count and total written (give
+    it to grant_payouts_record)."""
+    return [(_INSERT_SQL, [run.id, run.region_id, run.month])]
+
+
+def grant_payouts_discard(run: PayoutRun) -> None:
+    """Throw away a draft run's grant lines before it is computed again (payout_run_recompute)."""
+    GrantPayout.objects.filter(run=run).delete()
 
 
 def grant_payouts_record(run: PayoutRun, count, total) -> tuple[int, Decimal]:
@@ -396,8 +400,8 @@ def grant_payouts_record(run: PayoutRun, count, total) -> tuple[int, Decimal]:
 def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
     """The portable path (SQLite, the embedded demo) of what grant_payouts_statements writes on
     PostgreSQL: the same rows through the ORM, inside the run's transaction (the run's row is locked
-    while `computing`). Sets and answers the run's grant count and total."""
-    GrantPayout.objects.filter(run=run).delete()
+    while `computing`; it holds no grant lines then, see grant_payouts_statements). Sets and answers
+    the run's grant count and total."""
     grants = Grant.objects.filter(county_id=run.region_id, status__in=[Grant.Status.APPROVED, Grant.Status.ENDED])
     rows = []
     for g in grants:

@@ -16,14 +16,19 @@ from django.utils.translation import gettext as _
 from benefits.enrollments.models import Enrollment
 from benefits.enrollments.services import county_of
 from benefits.grants.models import Grant
-from benefits.grants.services import grant_payouts_insert, grant_payouts_record, grant_payouts_statements
+from benefits.grants.services import (
+    grant_payouts_discard,
+    grant_payouts_insert,
+    grant_payouts_record,
+    grant_payouts_statements,
+)
 from benefits.payouts.models import Adjustment, Payout, PayoutRun, payout_id, payout_month_base
 from benefits.standards.resolve import StandardBook, StandardCycle, StandardMissing, path_codes
 from benefits.standards.services import _money
 from cases.children.categories import PAID_CATEGORIES
 from cases.children.models import Child
 from welfare.audit import audit_record, audit_record_many, audit_row
-from welfare.batch import execute_batch, history_statement, insert_statement, update_statement
+from welfare.batch import CompiledQuery, execute_batch, history_statement, insert_statement, update_row_statement
 from welfare.errors import field_error
 from welfare.models import Region
 from welfare.months import add_months, eighteen_cutoff, month_start, parse_month
@@ -203,9 +208,12 @@ def _resolution_map(*, run: PayoutRun, params: dict) -> tuple[list[tuple[int, st
     return mapping, problems
 
 
-def _pending_adjustments(run: PayoutRun):
+def _pending_adjustments(county_id: int, month: datetime.date):
     """The county's adjustments waiting for a run whose month has come: this run pays them."""
-    return Adjustment.objects.filter(county_id=run.region_id, run__isnull=True, month__lte=run.month)
+    return Adjustment.objects.filter(county_id=county_id, run__isnull=True, month__lte=month)
+
+
+_PENDING = CompiledQuery(lambda county_id, month: _pending_adjustments(county_id, month).values("id"))
 
 
 def _write_lines(*, run: PayoutRun, mapping, params: dict, conflict: bool = False) -> tuple[dict[str, tuple[int, Decimal]] | None, int]:
@@ -243,7 +251,7 @@ def _write_lines(*, run: PayoutRun, mapping, params: dict, conflict: bool = Fals
             batch = []
     Payout.objects.bulk_create(batch, ignore_conflicts=True)
     grant_payouts_insert(run=run)
-    return None, _pending_adjustments(run).update(run=run)
+    return None, _pending_adjustments(run.region_id, run.month).update(run=run)
 
 
 _PAYOUT_COLUMNS = (
@@ -332,7 +340,7 @@ def _write_lines_postgresql(*, run: PayoutRun, mapping, params: dict, conflict_p
             sql = f"WITH ins AS ({sql} RETURNING category, amount) SELECT category, COUNT(*), SUM(amount) FROM ins GROUP BY category ORDER BY category"  # noqa: S608 - constant fragments and %s placeholders only
         payouts = [(sql, [base, run.id, m, *flat, params["county"], m, m])]
     grants = grant_payouts_statements(run)
-    pending, pending_params = _pending_adjustments(run).values("id").query.sql_with_params()
+    pending, pending_params, _shape = _PENDING.statement(run.region_id, run.month)
     attach = (f"UPDATE benefits_adjustment SET run_id = %s WHERE id IN ({pending})", [run.id, *pending_params])  # noqa: S608 - the ORM's own SQL
     try:
         answers = execute_batch([*_RUN_SETTINGS, *payouts, *grants, attach])
@@ -398,17 +406,21 @@ def payout_run_compute(*, run_id: int) -> PayoutRun | None:
         raise
 
 
+# The claim: the run's row, locked, while it is still `computing` (with its county).
+_CLAIM = CompiledQuery(
+    lambda run_id: PayoutRun.objects.select_for_update(of=("self",))
+    .select_related("region")
+    .filter(id=run_id, status=PayoutRun.Status.COMPUTING)[:1]
+)
+
+
 @transaction.atomic
 def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | None:
     # The claim: lock the run while it is still `computing`. A second worker waits on the lock and
     # then, the run being a draft by then, finds nothing (PostgreSQL re-checks the condition on
     # the row the first worker committed).
-    run = (
-        PayoutRun.objects.select_for_update(of=("self",))
-        .select_related("region")
-        .filter(id=run_id, status=PayoutRun.Status.COMPUTING)
-        .first()
-    )
+    claimed = _CLAIM.rows(run_id)
+    run = claimed[0] if claimed else None
     if run is None:
         return None  # already computed (or approved, or gone): re-delivery and double beats end here
     run.attempts += 1
@@ -434,7 +446,7 @@ def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | N
     # The run row, its history row and the audit row in one round trip (welfare/batch.py).
     execute_batch(
         [
-            update_statement(PayoutRun.objects.filter(id=run.id), **saved),
+            update_row_statement(PayoutRun, run.id, **saved),
             history_statement(run, when=run.computed_at),
             insert_statement(audit_row(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count)),
         ]
@@ -452,6 +464,7 @@ def payout_run_recompute(*, by, run: PayoutRun) -> PayoutRun:
     if run.status not in (PayoutRun.Status.DRAFT, PayoutRun.Status.FAILED):
         raise field_error("status", _("Only a draft or failed run can be computed again; an approved run is frozen."))
     Payout.objects.filter(Payout.of_run(run)).delete()
+    grant_payouts_discard(run)
     Adjustment.objects.filter(run=run).update(run=None)
     run.status, run.payout_count, run.total_amount, run.totals_by_category = PayoutRun.Status.COMPUTING, 0, 0, {}
     run.adjustment_count, run.adjustment_total, run.problems, run.error = 0, 0, [], ""

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from benefits.standards.models import WelfareStandard
 from cases.children.categories import Category
+from welfare.batch import CompiledQuery
 from welfare.months import month_start
 
 # Adopted disabled orphans keep support at the scattered-orphan standard (Anhui) when no
@@ -40,6 +41,20 @@ class Resolved:
 
 def path_codes(path: str) -> list[str]:
     return [c for c in path.split("/") if c]
+
+
+def _standards(codes: list[str], on: datetime.date, below: str | None = None):
+    """The standards set for the regions of `codes` (and, given `below`, a path, for any region
+    under it) in force from `on` or earlier, oldest first, with their region."""
+    where = Q(region__code__in=codes)
+    if below is not None:
+        where |= Q(region__path__startswith=below)
+    return WelfareStandard.objects.filter(where, effective_from__lte=on).select_related("region").order_by("effective_from", "id")
+
+
+# Composed once per process (the payout run reads them once per county: welfare.batch.CompiledQuery).
+_ROWS = CompiledQuery(lambda codes, on: _standards(codes, on))
+_ROWS_BELOW = CompiledQuery(_standards)
 
 
 class StandardBook:
@@ -73,10 +88,9 @@ class StandardBook:
         codes: set[str] = set()
         for p in paths:
             codes.update(path_codes(p))
-        where = Q(region__code__in=codes)
-        if below is not None:
-            where |= Q(region__path__startswith=below)
-        return list(WelfareStandard.objects.filter(where, effective_from__lte=on).select_related("region").order_by("effective_from", "id"))
+        if below is None:
+            return _ROWS.rows(sorted(codes), on)
+        return _ROWS_BELOW.rows(sorted(codes), on, below)
 
     @classmethod
     def on_dates(cls, *, dates: Iterable[datetime.date], paths: Iterable[str]) -> list["StandardBook"]:

@@ -1,13 +1,14 @@
 """welfare.batch: several `.values()` querysets read in one statement, each answered as
 `list(queryset)` would answer it (types included) (read_together); several writes, the ORM's own
-statements, sent in one round trip (execute_batch)."""
+statements, sent in one round trip (execute_batch); statements composed once and run again with
+other values (insert_statement, update_row_statement, CompiledQuery) answering what the ORM would."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, DateField, IntegerField, Sum, Value
+from django.db.models import Count, DateField, IntegerField, Q, Sum, Value
 from django.db.models.functions import Left, TruncMonth
 from django.test.utils import CaptureQueriesContext
 
@@ -15,7 +16,7 @@ from benefits.payouts.models import PayoutRun
 from cases.children.models import Child
 from institutions.models import Institution, Training
 from tests.factories import ChildFactory, InstitutionFactory, StaffFactory
-from welfare.batch import execute_batch, insert_statement, read_together, update_statement
+from welfare.batch import CompiledQuery, execute_batch, insert_statement, read_together, update_row_statement, update_statement
 from welfare.models import AuditLog, Region
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,65 @@ def test_an_error_in_one_statement_stops_the_batch_and_the_transaction_keeps_not
         )
     county.refresh_from_db()
     assert county.name == "丙县"
+
+
+# Statements composed once per process, run again with other values.
+
+
+def test_a_statement_composed_once_writes_what_a_fresh_one_would():
+    county = Region.objects.create(code="990103", name="戊县", level=Region.Level.COUNTY)
+    rows = [
+        AuditLog(action="test.cached", target_type="welfare.region", target_id=str(county.id), record_count=n, detail={"n": n})
+        for n in (1, 2)
+    ]
+    first, second = insert_statement(rows[0]), insert_statement(rows[1])  # the second from the composed text
+    assert first[0] == second[0]
+    with transaction.atomic():
+        execute_batch([first, second])
+    assert sorted(AuditLog.objects.filter(action="test.cached").values_list("record_count", "detail")) == [(1, {"n": 1}), (2, {"n": 2})]
+    # An UPDATE by primary key, a value set to NULL changing the text, every value as update() writes it.
+    run = PayoutRun.objects.create(region=county, month=datetime.date(2026, 3, 1), error="x")
+    for values in (
+        {"payout_count": 3, "total_amount": Decimal("10.50"), "totals_by_category": {"a": 1}, "computed_at": None},
+        {"payout_count": 4, "total_amount": Decimal("11.50"), "totals_by_category": {"b": 2}, "computed_at": datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)},
+        {"payout_count": 5, "total_amount": Decimal("12.50"), "totals_by_category": [], "computed_at": None},
+    ):
+        with transaction.atomic():
+            execute_batch([update_row_statement(PayoutRun, run.id, **values)])
+        run.refresh_from_db()
+        assert {k: getattr(run, k) for k in values} == values
+
+
+def test_a_compiled_query_answers_what_the_queryset_would(regions):
+    ChildFactory(region=regions.village)
+    ChildFactory(region=regions.other_village)
+    codes_of = CompiledQuery(
+        lambda codes, below, level: Region.objects.filter(Q(code__in=codes) | Q(path__startswith=below), level=level)
+        .select_related("parent")
+        .order_by("code")
+    )
+    children = CompiledQuery(lambda name, born: Child.objects.filter(region__path__startswith=name, birth_date__gte=born).order_by("id"))
+    for args in (
+        ([regions.county.code, regions.other_county.code], regions.county.path, "village"),
+        ([regions.other_county.code], regions.other_county.path, "county"),
+        ([regions.village.code], "none/", "village"),
+        ([], regions.county.path, "township"),  # an empty `__in`: its own shape
+        (["x%_"], "50%_/", "village"),  # LIKE's own characters are escaped, as Django escapes them
+    ):
+        expected = list(codes_of.build(*args))
+        got = codes_of.rows(*args)
+        assert [(r.pk, r.code, r.parent.code if r.parent else None) for r in got] == [
+            (r.pk, r.code, r.parent.code if r.parent else None) for r in expected
+        ]
+    for args in ((regions.county.path, datetime.date(1900, 1, 1)), (regions.other_county.path, datetime.date(1900, 1, 1)), (regions.county.path, datetime.date(2100, 1, 1))):
+        assert [(c.pk, c.name, c.birth_date) for c in children.rows(*args)] == [(c.pk, c.name, c.birth_date) for c in children.build(*args)]
+    assert len(children.rows(regions.county.path, datetime.date(1900, 1, 1))) == 1
+
+
+def test_a_compiled_query_refuses_what_it_cannot_place():
+    with pytest.raises(TypeError):
+        CompiledQuery(lambda when: AuditLog.objects.filter(at__gte=when)).rows(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    unused = CompiledQuery(lambda code: Region.objects.filter(code="990101"))
+    if connection.vendor == "postgresql":
+        with pytest.raises(ValueError):
+            unused.rows("990101")
