@@ -196,6 +196,50 @@ def update_row_statement(model: type[Model], pk, **values) -> tuple[str, list]:
     return sql, [*params, model._meta.pk.get_db_prep_value(pk, db)]
 
 
+
+def update_row_with_history_statement(model: type[Model], pk, *, when, also: tuple[str, list] | None = None, **values) -> tuple[str, list]:
+    """ONE statement for what three would do: the UPDATE of update_row_statement(model, pk,
+    **values); the history row django-simple-history writes after a save (a copy of the row as
+    updated — its RETURNING — with `when` as the history date and no user: a job's change); and
+    `also`, one more INSERT or UPDATE (the audit row, say), if given. A statement is cheaper for the
+    driver and the backend than a batch of three (the payout run writes its bookkeeping so, once
+    per county)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    update_sql, params = update_row_statement(model, pk, **values)
+    meta = model._meta
+    key = ("history", db.alias, model)
+    copy = _TEXTS.get(key)
+    if copy is None:
+        history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
+        tracked = {f.attname: f for f in history.tracked_fields}
+        qn = db.ops.quote_name
+        columns, sources = [], []
+        for field in history._meta.concrete_fields:
+            if field.primary_key:
+                continue  # history_id: drawn by the database
+            if field.attname in tracked:
+                sources.append(qn(meta.get_field(tracked[field.attname].name).column))
+            elif field.attname == "history_date":
+                sources.append("%s")
+            elif field.attname == "history_type":
+                sources.append("'~'")
+            elif field.attname in ("history_user_id", "history_change_reason"):
+                sources.append("NULL")
+            else:
+                raise ValueError(f"update_row_with_history_statement: {history.__name__}.{field.attname} is not known")
+            columns.append(qn(field.column))
+        returning = ", ".join(qn(f.column) for f in meta.concrete_fields if f.attname in tracked)
+        copy = _TEXTS[key] = (
+            f" RETURNING {returning}), history AS (INSERT INTO {qn(history._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 - names from the models' metadata
+            f"SELECT {', '.join(sources)} FROM changed)"
+        )
+    sql = f"WITH changed AS ({update_sql}{copy}"
+    params = [*params, when]
+    if also is None:
+        return sql + " SELECT 1", params
+    return f"{sql} {also[0]}", [*params, *also[1]]
+
+
 class CompiledQuery:
     """A model queryset whose SQL Django composes once per process and that is then run again with
     other arguments, as a prepared statement (execute_batch) — for the few hot paths where Django

@@ -28,7 +28,7 @@ from benefits.standards.services import _money
 from cases.children.categories import PAID_CATEGORIES
 from cases.children.models import Child
 from welfare.audit import audit_record, audit_record_many, audit_row
-from welfare.batch import CompiledQuery, execute_batch, history_statement, insert_statement, update_row_statement
+from welfare.batch import CompiledQuery, execute_batch, insert_statement, update_row_with_history_statement
 from welfare.errors import field_error
 from welfare.models import Region
 from welfare.months import add_months, eighteen_cutoff, month_start, parse_month
@@ -443,14 +443,9 @@ def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | N
             "problems", "status", "computed_at", "error", "attempts", "started_at", "grant_count", "grant_total",
         )
     }
-    # The run row, its history row and the audit row in one round trip (welfare/batch.py).
-    execute_batch(
-        [
-            update_row_statement(PayoutRun, run.id, **saved),
-            history_statement(run, when=run.computed_at),
-            insert_statement(audit_row(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count)),
-        ]
-    )
+    # The run row, its history row and the audit row in one statement (welfare/batch.py).
+    audit = insert_statement(audit_row(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count))
+    execute_batch([update_row_with_history_statement(PayoutRun, run.id, when=run.computed_at, also=audit, **saved)])
     return run
 
 
