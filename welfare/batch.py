@@ -1,9 +1,12 @@
 """Several statements in one round trip to PostgreSQL, for the few hot paths where a round trip
 (Django building the statement, the network, the backend's work around it) costs more than the
 statement itself. Reads: `read_together` (the snapshot refresh's grouped counts in one round trip).
-Writes: `execute_batch` with `insert_statement` / `update_statement` / `history_statement` (the
-monthly payout run sends a county's lines, then its bookkeeping, in one round trip each:
-benefits/payouts/services.py).
+Writes: `execute_batch` with `insert_statement` / `update_statement` / `update_row_statement` /
+`update_row_with_history_statement` (the monthly payout run sends a county's lines in one round
+trip, then its bookkeeping — run row, history row, audit row — in one statement:
+benefits/payouts/services.py). Hot reads: `CompiledQuery` (a queryset Django composes once per
+process, then run as a prepared statement with other arguments: the payout run's claim and
+standards).
 
 Reads. The figures of a dashboard section are a handful of small grouped counts, each cheap for
 the database; what they pay for is the statements themselves (a round trip each, and the work
@@ -149,24 +152,6 @@ def insert_statement(obj: Model) -> tuple[str, list]:
 
 # The text of the statements composed by insert_statement and update_row_statement, per process.
 _TEXTS: dict[tuple, str] = {}
-
-
-def history_statement(obj: Model, *, when, history_type: str = "~") -> tuple[str, list]:
-    """The INSERT of the history row django-simple-history writes after `obj.save()` (its tracked
-    fields, with `when` as the history date and no user: a job's change), for a caller that saves
-    `obj` with update_statement() in the same batch."""
-    meta = obj._meta
-    # The registered historical model (the `history` descriptor would build a manager class on
-    # every access, a millisecond of the payout run's per-county Python).
-    history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
-    row = history(
-        history_date=when,
-        history_type=history_type,
-        history_user=None,
-        history_change_reason=None,
-        **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
-    )
-    return insert_statement(row)
 
 
 def update_statement(queryset: QuerySet, **values) -> tuple[str, list]:

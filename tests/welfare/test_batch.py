@@ -16,7 +16,15 @@ from benefits.payouts.models import PayoutRun
 from cases.children.models import Child
 from institutions.models import Institution, Training
 from tests.factories import ChildFactory, InstitutionFactory, StaffFactory
-from welfare.batch import CompiledQuery, execute_batch, insert_statement, read_together, update_row_statement, update_statement
+from welfare.batch import (
+    CompiledQuery,
+    execute_batch,
+    insert_statement,
+    read_together,
+    update_row_statement,
+    update_row_with_history_statement,
+    update_statement,
+)
 from welfare.models import AuditLog, Region
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +198,19 @@ def test_a_compiled_query_refuses_what_it_cannot_place():
     if connection.vendor == "postgresql":
         with pytest.raises(ValueError):
             unused.rows("990101")
+
+
+def test_one_statement_updates_the_row_writes_its_history_copy_and_one_more_row():
+    county = Region.objects.create(code="990104", name="己县", level=Region.Level.COUNTY)
+    run = PayoutRun.objects.create(region=county, month=datetime.date(2026, 3, 1))
+    when = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+    audit = insert_statement(AuditLog(action="test.with_history", target_type="benefits.payoutrun", target_id=str(run.id)))
+    with transaction.atomic():
+        execute_batch([update_row_with_history_statement(PayoutRun, run.id, when=when, also=audit, status="draft", payout_count=7, total_amount=Decimal("70.00"))])
+        execute_batch([update_row_with_history_statement(PayoutRun, run.id, when=when, status="approved")])
+    run.refresh_from_db()
+    assert (run.status, run.payout_count, run.total_amount) == ("approved", 7, Decimal("70.00"))
+    rows = list(run.history.filter(history_date=when).order_by("history_id").values_list("status", "payout_count", "total_amount", "history_type", "history_user"))
+    # Copies of the row as each UPDATE left it, by no user (a job).
+    assert rows == [("draft", 7, Decimal("70.00"), "~", None), ("approved", 7, Decimal("70.00"), "~", None)]
+    assert AuditLog.objects.filter(action="test.with_history", target_id=str(run.id)).count() == 1
