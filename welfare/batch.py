@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Mapping
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import ValuesIterable
 from django.db.models.sql import InsertQuery, UpdateQuery
 
@@ -169,7 +169,7 @@ def update_row_statement(model: type[Model], pk, **values) -> tuple[str, list]:
     values set to NULL, which Django writes into the text); each call computes the parameters as
     Django's update compiler does (`get_db_prep_save`). No expression values."""
     db = connections[DEFAULT_DB_ALIAS]
-    fields = [model._meta.get_field(name) for name in values]
+    fields = [cast(Field, model._meta.get_field(name)) for name in values]
     key = ("update", db.alias, model, tuple(values), tuple(v is None for v in values.values()))
     sql = _TEXTS.get(key)
     if sql is None or any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save") for v in values.values()):
@@ -203,7 +203,7 @@ def update_row_with_history_statement(model: type[Model], pk, *, when, also: tup
             if field.primary_key:
                 continue  # history_id: drawn by the database
             if field.attname in tracked:
-                sources.append(qn(meta.get_field(tracked[field.attname].name).column))
+                sources.append(qn(str(cast(Field, meta.get_field(tracked[field.attname].name)).column)))
             elif field.attname == "history_date":
                 sources.append("%s")
             elif field.attname == "history_type":
@@ -212,10 +212,10 @@ def update_row_with_history_statement(model: type[Model], pk, *, when, also: tup
                 sources.append("NULL")
             else:
                 raise ValueError(f"update_row_with_history_statement: {history.__name__}.{field.attname} is not known")
-            columns.append(qn(field.column))
-        returning = ", ".join(qn(f.column) for f in meta.concrete_fields if f.attname in tracked)
+            columns.append(qn(str(field.column)))
+        returning = ", ".join(qn(str(f.column)) for f in meta.concrete_fields if f.attname in tracked)
         copy = _TEXTS[key] = (
-            f" RETURNING {returning}), history AS (INSERT INTO {qn(history._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 - names from the models' metadata
+            f" RETURNING {returning}), history AS (INSERT INTO {qn(str(history._meta.db_table))} ({', '.join(columns)}) "  # noqa: S608 - names from the models' metadata
             f"SELECT {', '.join(sources)} FROM changed)"
         )
     sql = f"WITH changed AS ({update_sql}{copy}"
@@ -225,7 +225,10 @@ def update_row_with_history_statement(model: type[Model], pk, *, when, also: tup
     return f"{sql} {also[0]}", [*params, *also[1]]
 
 
-class CompiledQuery:
+M = TypeVar("M", bound=Model)
+
+
+class CompiledQuery(Generic[M]):
     """A model queryset whose SQL Django composes once per process and that is then run again with
     other arguments, as a prepared statement (execute_batch) — for the few hot paths where Django
     building a small query costs more than the database answering it (the payout run's claim and
@@ -240,11 +243,11 @@ class CompiledQuery:
     `rows(*args)` answers the model instances (with their select_related objects) that
     `list(build(*args))` would. Elsewhere than on PostgreSQL it is simply `list(build(*args))`."""
 
-    def __init__(self, build):
+    def __init__(self, build: Callable[..., QuerySet[M]]):
         self.build = build
         self._shapes: dict[tuple, tuple] = {}
 
-    def rows(self, *args) -> list[Model]:
+    def rows(self, *args) -> list[M]:
         db = connections[DEFAULT_DB_ALIAS]
         if db.vendor != "postgresql":
             return list(self.build(*args))
@@ -324,7 +327,7 @@ class CompiledQuery:
         return sql, slots, compiler, _reading(compiler, db.alias)
 
     @staticmethod
-    def instances(shape: tuple, raw: list) -> list[Model]:
+    def instances(shape: tuple, raw: list) -> list[Any]:
         """The rows of the statement as model instances, as django.db.models.query.ModelIterable
         builds them (converters, select_related objects)."""
         db = connections[DEFAULT_DB_ALIAS]
@@ -349,6 +352,6 @@ def _reading(compiler, alias: str) -> tuple:
     fields = klass_info["select_fields"]
     start, end = fields[0], fields[-1] + 1
     names = [f[0].target.attname for f in select[start:end]]
-    populators = get_related_populators(klass_info, select, alias)
+    populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]  # (the stubs follow a later Django)
     converters = compiler.get_converters([s[0] for s in select])
     return (klass_info["model"], names, start, end, populators, converters, compiler)
