@@ -2,7 +2,7 @@
 (Django building the statement, the network, the backend's work around it) costs more than the
 statement itself. Reads: `read_together` (the snapshot refresh's grouped counts in one round trip).
 Writes: `execute_batch` with `insert_statement` / `update_statement` / `update_row_statement` /
-`update_row_with_history_statement` (the monthly payout run sends a county's lines in one round
+`update_row_with_history_statements` (the monthly payout run sends a county's lines in one round
 trip, then its bookkeeping — run row, history row, audit row — in one statement:
 benefits/payouts/services.py). Hot reads: `CompiledQuery` (a queryset Django composes once per
 process, then run as a prepared statement with other arguments: the payout run's claim and
@@ -182,47 +182,63 @@ def update_row_statement(model: type[Model], pk, **values) -> tuple[str, list]:
 
 
 
-def update_row_with_history_statement(model: type[Model], pk, *, when, also: tuple[str, list] | None = None, **values) -> tuple[str, list]:
-    """ONE statement for what three would do: the UPDATE of update_row_statement(model, pk,
-    **values); the history row django-simple-history writes after a save (a copy of the row as
-    updated — its RETURNING — with `when` as the history date and no user: a job's change); and
-    `also`, one more INSERT or UPDATE (the audit row, say), if given. A statement is cheaper for the
-    driver and the backend than a batch of three (the payout run writes its bookkeeping so, once
-    per county)."""
+def update_row_with_history_statements(
+    model: type[Model], pk, *, when, also: tuple[str, list] | None = None, **values
+) -> list[tuple[str, list]]:
+    """The UPDATE of update_row_statement(model, pk, **values); the history row
+    django-simple-history writes after a save (a copy of the row as updated, with `when` as the
+    history date and no user: a job's change); and `also`, one more INSERT or UPDATE (the audit
+    row, say), if given. On PostgreSQL these are ONE statement (the copy taken from the UPDATE's
+    RETURNING), cheaper for the driver and the backend than three — the payout run writes its
+    bookkeeping so, once per county; elsewhere (SQLite) three, the copy read from the table."""
     db = connections[DEFAULT_DB_ALIAS]
     update_sql, params = update_row_statement(model, pk, **values)
-    meta = model._meta
     key = ("history", db.alias, model)
-    copy = _TEXTS.get(key)
-    if copy is None:
-        history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
-        tracked = {f.attname: f for f in history.tracked_fields}
-        qn = db.ops.quote_name
-        columns, sources = [], []
-        for field in history._meta.concrete_fields:
-            if field.primary_key:
-                continue  # history_id: drawn by the database
-            if field.attname in tracked:
-                sources.append(qn(str(cast(Field, meta.get_field(tracked[field.attname].name)).column)))
-            elif field.attname == "history_date":
-                sources.append("%s")
-            elif field.attname == "history_type":
-                sources.append("'~'")
-            elif field.attname in ("history_user_id", "history_change_reason"):
-                sources.append("NULL")
-            else:
-                raise ValueError(f"update_row_with_history_statement: {history.__name__}.{field.attname} is not known")
-            columns.append(qn(str(field.column)))
-        returning = ", ".join(qn(str(f.column)) for f in meta.concrete_fields if f.attname in tracked)
-        copy = _TEXTS[key] = (
-            f" RETURNING {returning}), history AS (INSERT INTO {qn(str(history._meta.db_table))} ({', '.join(columns)}) "  # noqa: S608 - names from the models' metadata
-            f"SELECT {', '.join(sources)} FROM changed)"
-        )
-    sql = f"WITH changed AS ({update_sql}{copy}"
-    params = [*params, when]
-    if also is None:
-        return sql + " SELECT 1", params
-    return f"{sql} {also[0]}", [*params, *also[1]]
+    texts = _TEXTS_HISTORY.get(key)
+    if texts is None:
+        texts = _TEXTS_HISTORY[key] = _history_copy(model, db)
+    returning, insert, select = texts
+    meta = model._meta
+    history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
+    when = history._meta.get_field("history_date").get_db_prep_save(when, db)  # as the ORM writes it (naive UTC on SQLite)
+    if db.vendor == "postgresql":
+        sql = f"WITH changed AS ({update_sql} RETURNING {returning}), history AS ({insert} SELECT {select} FROM changed) "  # noqa: S608 - names from the models' metadata
+        if also is None:
+            return [(sql + "SELECT 1", [*params, when])]
+        return [(sql + also[0], [*params, when, *also[1]])]
+    qn = db.ops.quote_name
+    copy = f"{insert} SELECT {select} FROM {qn(str(meta.db_table))} WHERE {qn(str(meta.pk.column))} = %s"  # noqa: S608 - names from the models' metadata
+    return [(update_sql, params), (copy, [when, meta.pk.get_db_prep_value(pk, db)]), *([also] if also else [])]
+
+
+# The texts of update_row_with_history_statements per model: the columns the UPDATE returns, the
+# history table's INSERT and its SELECT list (the tracked columns, the history date, type and user).
+_TEXTS_HISTORY: dict[tuple, tuple[str, str, str]] = {}
+
+
+def _history_copy(model: type[Model], db) -> tuple[str, str, str]:
+    meta = model._meta
+    history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
+    tracked = {f.attname: f for f in history.tracked_fields}
+    qn = db.ops.quote_name
+    columns, sources = [], []
+    for field in history._meta.concrete_fields:
+        if field.primary_key:
+            continue  # history_id: drawn by the database
+        if field.attname in tracked:
+            sources.append(qn(str(cast(Field, meta.get_field(tracked[field.attname].name)).column)))
+        elif field.attname == "history_date":
+            sources.append("%s")
+        elif field.attname == "history_type":
+            sources.append("'~'")
+        elif field.attname in ("history_user_id", "history_change_reason"):
+            sources.append("NULL")
+        else:
+            raise ValueError(f"update_row_with_history_statements: {history.__name__}.{field.attname} is not known")
+        columns.append(qn(str(field.column)))
+    returning = ", ".join(qn(str(f.column)) for f in meta.concrete_fields if f.attname in tracked)
+    insert = f"INSERT INTO {qn(str(history._meta.db_table))} ({', '.join(columns)})"
+    return returning, insert, ", ".join(sources)
 
 
 M = TypeVar("M", bound=Model)

@@ -28,7 +28,7 @@ from benefits.standards.services import _money
 from cases.children.categories import PAID_CATEGORIES
 from cases.children.models import Child
 from welfare.audit import audit_record, audit_record_many, audit_row
-from welfare.batch import CompiledQuery, execute_batch, insert_statement, update_row_with_history_statement
+from welfare.batch import CompiledQuery, execute_batch, insert_statement, update_row_with_history_statements
 from welfare.errors import field_error
 from welfare.models import Region
 from welfare.months import add_months, eighteen_cutoff, month_start, parse_month
@@ -445,7 +445,7 @@ def _payout_run_compute(*, run_id: int, conflict: bool = False) -> PayoutRun | N
     }
     # The run row, its history row and the audit row in one statement (welfare/batch.py).
     audit = insert_statement(audit_row(actor=None, action="payout_run.computed", target=run, record_count=run.payout_count))
-    execute_batch([update_row_with_history_statement(PayoutRun, run.id, when=run.computed_at, also=audit, **saved)])
+    execute_batch(update_row_with_history_statements(PayoutRun, run.id, when=run.computed_at, also=audit, **saved))
     return run
 
 
