@@ -374,15 +374,17 @@ SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM ins
 """
 
 
-def grant_payouts_statements(run: PayoutRun) -> list[tuple[str, list]]:
+def grant_payouts_statements(run: PayoutRun, *, discard_own: bool = False) -> list[tuple[str, list]]:
     """The run's grant instalments as SQL statements (PostgreSQL), for the payout run to send in its
     own round trip with its other lines: every instalment of the county's approved (or ended, up to
     their end month) grants due by the run's month and not paid yet — a grant approved late is paid
-    its earlier instalments in the next run (nothing lost). The run holds no grant lines of its own
-    when it is computed (a first computation; a recomputation has discarded them:
-    grant_payouts_discard). The last statement answers one row: the count and total written (give
-    it to grant_payouts_record)."""
-    return [(_INSERT_SQL, [run.id, run.region_id, run.month])]
+    its earlier instalments in the next run (nothing lost). A run computed for the first time (or
+    after payout_run_recompute, which discards its lines: grant_payouts_discard) holds no grant
+    lines of its own; `discard_own` (a run computed before, forced back to `computing`) drops them
+    first, so that they are written and counted afresh. The last statement answers one row: the
+    count and total written (give it to grant_payouts_record)."""
+    own = [("DELETE FROM benefits_grantpayout WHERE run_id = %s", [run.id])] if discard_own else []
+    return [*own, (_INSERT_SQL, [run.id, run.region_id, run.month])]
 
 
 def grant_payouts_discard(run: PayoutRun) -> None:
@@ -400,8 +402,9 @@ def grant_payouts_record(run: PayoutRun, count, total) -> tuple[int, Decimal]:
 def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
     """The portable path (SQLite, the embedded demo) of what grant_payouts_statements writes on
     PostgreSQL: the same rows through the ORM, inside the run's transaction (the run's row is locked
-    while `computing`; it holds no grant lines then, see grant_payouts_statements). Sets and answers
-    the run's grant count and total."""
+    while `computing`), its own earlier lines dropped first. Sets and answers the run's grant count
+    and total."""
+    grant_payouts_discard(run)
     grants = Grant.objects.filter(county_id=run.region_id, status__in=[Grant.Status.APPROVED, Grant.Status.ENDED])
     rows = []
     for g in grants:

@@ -339,7 +339,7 @@ def _write_lines_postgresql(*, run: PayoutRun, mapping, params: dict, conflict_p
         if not conflict_possible:  # standards below the county: one statement, its totals from its own rows
             sql = f"WITH ins AS ({sql} RETURNING category, amount) SELECT category, COUNT(*), SUM(amount) FROM ins GROUP BY category ORDER BY category"  # noqa: S608 - constant fragments and %s placeholders only
         payouts = [(sql, [base, run.id, m, *flat, params["county"], m, m])]
-    grants = grant_payouts_statements(run)
+    grants = grant_payouts_statements(run, discard_own=conflict_possible)
     pending, pending_params, _shape = _PENDING.statement(run.region_id, run.month)
     attach = (f"UPDATE benefits_adjustment SET run_id = %s WHERE id IN ({pending})", [run.id, *pending_params])  # noqa: S608 - the ORM's own SQL
     try:

@@ -46,6 +46,18 @@ def test_running_twice_and_recomputing_pays_nothing_twice(approved_grant, region
     assert GrantPayout.objects.count() == 3
 
 
+def test_a_run_forced_back_to_computing_writes_and_counts_its_grant_lines_afresh(approved_grant, regions):
+    # Bug found while making the run faster: without its DELETE, a computed run forced back to
+    # `computing` (the admin, the benchmark's re-run) found its own lines already there and
+    # counted no grant instalments.
+    run = _run(regions, datetime.date(2026, 10, 1))
+    PayoutRun.objects.filter(id=run.id).update(status=PayoutRun.Status.COMPUTING)
+    payout_run_compute(run_id=run.id)
+    run.refresh_from_db()
+    assert (run.status, run.grant_count, run.grant_total) == (PayoutRun.Status.DRAFT, 2, Decimal("1666.66"))
+    assert GrantPayout.objects.filter(run=run).count() == 2
+
+
 def test_an_ended_grant_is_paid_up_to_its_end_month(approved_grant, regions, county_official):
     grant_end(by=county_official, grant_id=approved_grant.id, reason="退学", end_month="2026-09")
     run = _run(regions, datetime.date(2026, 10, 1))
