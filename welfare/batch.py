@@ -22,10 +22,11 @@ relies on one (a history row, say) writes that row itself in the same batch.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -101,29 +102,20 @@ def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
             return answers
     import psycopg
 
-    TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
     db.ensure_connection()
     raw = db.connection
     start = time.monotonic()
-    if len(statements) == 1:  # one statement: no pipeline (less of the driver's work)
-        ((sql, params),) = statements
-        bound = psycopg.Cursor(raw)
-        with db.wrap_database_errors:
+    # Server-side binding (Django's own cursors bind client-side); one statement goes without a
+    # pipeline, which costs the worker about 300 µs a round trip.
+    cursors = [psycopg.Cursor(raw) for _statement in statements]
+    with db.wrap_database_errors, raw.pipeline() if len(statements) > 1 else contextlib.nullcontext():
+        for bound, (sql, params) in zip(cursors, statements, strict=True):
             bound.execute(sql, params, prepare=True)
-            rows = bound.fetchall() if bound.pgresult and bound.pgresult.status == TUPLES_OK else []
-        if db.queries_logged:
-            db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
-        return [(bound.rowcount, rows)]
-    cursors: list[psycopg.Cursor] = []
-    with db.wrap_database_errors, raw.pipeline():
-        for sql, params in statements:
-            bound = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind client-side)
-            bound.execute(sql, params, prepare=True)
-            cursors.append(bound)
     if db.queries_logged:  # as Django's debug cursor logs its statements
         db.queries_log.append({"sql": ";\n".join(sql for sql, _params in statements), "time": f"{time.monotonic() - start:.3f}"})
     # (a result's status, not `description`, which builds the columns' descriptions)
-    return [(bound.rowcount, bound.fetchall() if bound.pgresult and bound.pgresult.status == TUPLES_OK else []) for bound in cursors]
+    tuples = psycopg.pq.ExecStatus.TUPLES_OK
+    return [(bound.rowcount, bound.fetchall() if bound.pgresult and bound.pgresult.status == tuples else []) for bound in cursors]
 
 
 def insert_statement(obj: Model) -> tuple[str, list]:
@@ -138,13 +130,14 @@ def insert_statement(obj: Model) -> tuple[str, list]:
     meta = obj._meta
     fields = [f for f in meta.local_concrete_fields if not (f is meta.auto_field and obj.pk is None)]
     values = [f.pre_save(obj, True) for f in fields]
+    plain = not any(hasattr(v, "resolve_expression") for v in values)
     key = ("insert", db.alias, type(obj), tuple(f.attname for f in fields))
-    sql = _TEXTS.get(key)
-    if sql is None or any(hasattr(v, "resolve_expression") for v in values):
+    sql = _TEXTS.get(key) if plain else None
+    if sql is None:
         query = InsertQuery(type(obj))
         query.insert_values(fields, [obj])
         ((sql, params),) = query.get_compiler(connection=db).as_sql()
-        if not any(hasattr(v, "resolve_expression") for v in values):
+        if plain:
             _TEXTS[key] = sql
         return sql, list(params)
     return sql, [f.get_db_prep_save(v, connection=db) for f, v in zip(fields, values, strict=True)]
@@ -167,14 +160,16 @@ def update_row_statement(model: type[Model], pk, **values) -> tuple[str, list]:
     """The UPDATE of one row by primary key that `Model.objects.filter(pk=pk).update(**values)`
     would send, its text composed by Django once per process for the same columns (and the same
     values set to NULL, which Django writes into the text); each call computes the parameters as
-    Django's update compiler does (`get_db_prep_save`). No expression values."""
+    Django's update compiler does (`get_db_prep_save`). A value that is an expression (or a model
+    instance) is compiled whole, every time."""
     db = connections[DEFAULT_DB_ALIAS]
     fields = [cast(Field, model._meta.get_field(name)) for name in values]
+    plain = not any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save") for v in values.values())
     key = ("update", db.alias, model, tuple(values), tuple(v is None for v in values.values()))
-    sql = _TEXTS.get(key)
-    if sql is None or any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save") for v in values.values()):
+    sql = _TEXTS.get(key) if plain else None
+    if sql is None:
         sql, params = update_statement(model._default_manager.filter(pk=pk), **values)
-        if not any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save") for v in values.values()):
+        if plain:
             _TEXTS[key] = sql
         return sql, params
     params = [f.get_db_prep_save(v, connection=db) for f, v in zip(fields, values.values(), strict=True) if v is not None]
@@ -197,10 +192,9 @@ def update_row_with_history_statements(
     texts = _TEXTS_HISTORY.get(key)
     if texts is None:
         texts = _TEXTS_HISTORY[key] = _history_copy(model, db)
-    returning, insert, select = texts
+    returning, insert, select, history_date = texts
+    when = history_date.get_db_prep_save(when, db)  # as the ORM writes it (naive UTC on SQLite)
     meta = model._meta
-    history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
-    when = history._meta.get_field("history_date").get_db_prep_save(when, db)  # as the ORM writes it (naive UTC on SQLite)
     if db.vendor == "postgresql":
         sql = f"WITH changed AS ({update_sql} RETURNING {returning}), history AS ({insert} SELECT {select} FROM changed) "  # noqa: S608 - names from the models' metadata
         if also is None:
@@ -212,11 +206,12 @@ def update_row_with_history_statements(
 
 
 # The texts of update_row_with_history_statements per model: the columns the UPDATE returns, the
-# history table's INSERT and its SELECT list (the tracked columns, the history date, type and user).
-_TEXTS_HISTORY: dict[tuple, tuple[str, str, str]] = {}
+# history table's INSERT and its SELECT list (the tracked columns, the history date, type and
+# user), and the history date's field.
+_TEXTS_HISTORY: dict[tuple, tuple[str, str, str, Field]] = {}
 
 
-def _history_copy(model: type[Model], db) -> tuple[str, str, str]:
+def _history_copy(model: type[Model], db) -> tuple[str, str, str, Field]:
     meta = model._meta
     history = meta.apps.get_model(meta.app_label, f"Historical{meta.object_name}")
     tracked = {f.attname: f for f in history.tracked_fields}
@@ -238,10 +233,19 @@ def _history_copy(model: type[Model], db) -> tuple[str, str, str]:
         columns.append(qn(str(field.column)))
     returning = ", ".join(qn(str(f.column)) for f in meta.concrete_fields if f.attname in tracked)
     insert = f"INSERT INTO {qn(str(history._meta.db_table))} ({', '.join(columns)})"
-    return returning, insert, ", ".join(sources)
+    return returning, insert, ", ".join(sources), cast(Field, history._meta.get_field("history_date"))
 
 
 M = TypeVar("M", bound=Model)
+
+
+class _Shape(NamedTuple):
+    """A compiled query of one shape: its text, where each parameter comes from, and what building
+    its instances takes (None: nothing can match, an empty `__in`, as Django answers it)."""
+
+    sql: str
+    slots: list[tuple[str, Any, Any]]
+    reading: tuple | None
 
 
 class CompiledQuery(Generic[M]):
@@ -251,38 +255,39 @@ class CompiledQuery(Generic[M]):
     standards, once per county). `build(*args)` gives the queryset: it is the one place the query
     is written, with the ORM's scoping and rules.
 
-    The first call per shape (the lengths of list arguments) builds the queryset with marker
+    The first call per shape (the lengths of list arguments, which arguments are None) builds the
+    queryset with marker
     arguments and has Django compile it; each marker's place among the compiled parameters is where
     the argument goes from then on (a marker inside a text parameter is a LIKE pattern, as
     `startswith` builds: the argument goes there escaped as Django escapes it). Arguments are
-    plain values the database takes as they are: ints, texts, dates, and lists of them (`__in`).
+    plain values the database takes as they are: ints, texts, dates, lists of them (`__in`), and
+    None (given to `build` as it is: a shape of its own).
     `rows(*args)` answers the model instances (with their select_related objects) that
     `list(build(*args))` would. Elsewhere than on PostgreSQL it is simply `list(build(*args))`."""
 
     def __init__(self, build: Callable[..., QuerySet[M]]):
         self.build = build
-        self._shapes: dict[tuple, tuple] = {}
+        self._shapes: dict[tuple, _Shape] = {}
 
     def rows(self, *args) -> list[M]:
         db = connections[DEFAULT_DB_ALIAS]
         if db.vendor != "postgresql":
             return list(self.build(*args))
         sql, params, shape = self.statement(*args)
-        if shape[2] is None:  # nothing can match (an empty `__in`), as Django answers it
+        if shape.reading is None:
             return []
         ((_count, raw),) = execute_batch([(sql, params)])
         return self.instances(shape, raw)
 
-    def statement(self, *args) -> tuple[str, list, tuple]:
+    def statement(self, *args) -> tuple[str, list, _Shape]:
         """The SQL and parameters for `args`, and the shape to give instances() with the rows."""
         db = connections[DEFAULT_DB_ALIAS]
-        key = (db.alias, tuple(len(a) if isinstance(a, list | tuple) else None for a in args))
+        key = (db.alias, tuple(("list", len(a)) if isinstance(a, list | tuple) else ("none",) if a is None else () for a in args))
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = self._compile(args)
-        sql, slots = shape[0], shape[1]
         params = []
-        for kind, where, constant in slots:
+        for kind, where, constant in shape.slots:
             if kind == "const":
                 params.append(constant)
             elif kind == "arg":
@@ -292,9 +297,9 @@ class CompiledQuery(Generic[M]):
                 i, j, marker = where
                 value = args[i] if j is None else args[i][j]
                 params.append(constant.replace(marker, db.ops.prep_for_like_query(value)))
-        return sql, params, shape
+        return shape.sql, params, shape
 
-    def _compile(self, args) -> tuple:
+    def _compile(self, args) -> _Shape:
         db = connections[DEFAULT_DB_ALIAS]
         markers: dict[Any, tuple[int, int | None]] = {}
         texts: dict[str, tuple[int, int | None]] = {}
@@ -316,14 +321,14 @@ class CompiledQuery(Generic[M]):
             return m
 
         marked = [
-            [marker(v, i, j) for j, v in enumerate(a)] if isinstance(a, list | tuple) else marker(a, i, None)
+            [marker(v, i, j) for j, v in enumerate(a)] if isinstance(a, list | tuple) else None if a is None else marker(a, i, None)
             for i, a in enumerate(args)
         ]
         compiler = self.build(*marked).query.get_compiler(connection=db)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return "", [], None, None
+            return _Shape("", [], None)
         slots: list[tuple[str, Any, Any]] = []
         seen = set()
         for p in params:
@@ -340,14 +345,15 @@ class CompiledQuery(Generic[M]):
             slots.append(("const", None, p))
         if len(seen) != count:
             raise ValueError("CompiledQuery: an argument is not a parameter of the compiled query as given")
-        return sql, slots, compiler, _reading(compiler, db.alias)
+        return _Shape(sql, slots, _reading(compiler, db.alias))
 
     @staticmethod
-    def instances(shape: tuple, raw: list) -> list[Any]:
+    def instances(shape: _Shape, raw: list) -> list[Any]:
         """The rows of the statement as model instances, as django.db.models.query.ModelIterable
         builds them (converters, select_related objects)."""
         db = connections[DEFAULT_DB_ALIAS]
-        model, names, start, end, populators, converters, compiler = shape[3]
+        assert shape.reading is not None  # rows() answers an empty shape without a statement
+        model, names, start, end, populators, converters, compiler = shape.reading
         rows = compiler.apply_converters(raw, converters) if converters else raw
         out = []
         for row in rows:

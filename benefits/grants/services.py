@@ -388,7 +388,8 @@ def grant_payouts_statements(run: PayoutRun, *, discard_own: bool = False) -> li
 
 
 def grant_payouts_discard(run: PayoutRun) -> None:
-    """Throw away a draft run's grant lines before it is computed again (payout_run_recompute)."""
+    """Throw away a run's own grant lines before it is computed again (payout_run_recompute; the
+    portable path, grant_payouts_insert)."""
     GrantPayout.objects.filter(run=run).delete()
 
 

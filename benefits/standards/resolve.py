@@ -53,8 +53,7 @@ def _standards(codes: list[str], on: datetime.date, below: str | None = None):
 
 
 # Composed once per process (the payout run reads them once per county: welfare.batch.CompiledQuery).
-_ROWS = CompiledQuery(lambda codes, on: _standards(codes, on))
-_ROWS_BELOW = CompiledQuery(_standards)
+_ROWS = CompiledQuery(_standards)
 
 
 class StandardBook:
@@ -88,9 +87,7 @@ class StandardBook:
         codes: set[str] = set()
         for p in paths:
             codes.update(path_codes(p))
-        if below is None:
-            return _ROWS.rows(sorted(codes), on)
-        return _ROWS_BELOW.rows(sorted(codes), on, below)
+        return _ROWS.rows(sorted(codes), on, below)
 
     @classmethod
     def on_dates(cls, *, dates: Iterable[datetime.date], paths: Iterable[str]) -> list["StandardBook"]:
