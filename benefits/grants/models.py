@@ -4,11 +4,14 @@ benefits/grants/services.py)."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.expressions import Combinable, CombinedExpression
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear, Substr
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from benefits.payouts.models import PAYOUT_CHILD_BITS
 
 
 class GrantKind(models.TextChoices):
@@ -151,22 +154,61 @@ def _month_index(field: str):
 _YEAR_START = Cast(Substr("school_year", 1, 4), models.IntegerField()) * 12
 
 
+# A grant line's key is its student, school year and instalment (a student is paid an instalment of a
+# school year at most once: the issue's guarantee, held by the primary key itself, as the payouts'
+# key holds child and month). One bigint folds the three: the school year's first calendar year
+# from GRANT_EPOCH_YEAR and the instalment (1-12, four bits) above bit 34, the student's id below
+# it. Year- and instalment-major, so a run's new lines sit together at the right-hand end of the
+# key's index; smaller than 2**53, so exact in JavaScript. A CHECK constraint holds every row to it
+# (grant_payout_key_is_student_year_instalment), so no writer can pay twice under another key.
+GRANT_EPOCH_YEAR = 2000
+GRANT_INSTALMENT_BITS = 4
+
+
+def grant_payout_id(child_id: int, school_year: str, instalment: int) -> int:
+    """The primary key of a student's instalment of a school year (see GRANT_EPOCH_YEAR)."""
+    if not 0 < child_id < 1 << PAYOUT_CHILD_BITS:
+        raise ValueError(f"child id {child_id} does not fit a grant line key")
+    first = int(school_year[:4])
+    if first < GRANT_EPOCH_YEAR or not 1 <= instalment <= 12:
+        raise ValueError(f"{school_year} instalment {instalment} does not fit a grant line key")
+    return ((first - GRANT_EPOCH_YEAR) << GRANT_INSTALMENT_BITS | instalment) << PAYOUT_CHILD_BITS | child_id
+
+
+# The same key as an expression of a row's columns (the CHECK constraint; the migration that keyed
+# the lines written before).
+_YEAR_AND_INSTALMENT = CombinedExpression(
+    (Cast(Substr("school_year", 1, 4), models.BigIntegerField()) - GRANT_EPOCH_YEAR).bitleftshift(GRANT_INSTALMENT_BITS),
+    Combinable.BITOR,
+    F("instalment"),
+)
+GRANT_PAYOUT_KEY = CombinedExpression(_YEAR_AND_INSTALMENT.bitleftshift(PAYOUT_CHILD_BITS), Combinable.BITOR, F("child_id"))
+
+
 class GrantPayout(models.Model):
     """One instalment of a grant, paid as a line of the county's payout run (kept apart from the
-    allowance payouts: its own table and totals). Never paid twice: a unique constraint on the
-    student, school year and instalment; `month` (the instalment's month) lies in the school year
-    (September to August), held by a CHECK constraint.
+    allowance payouts: its own table and totals). Never paid twice: the primary key is the
+    student, school year and instalment (grant_payout_id, held by a CHECK constraint); `month` (the
+    instalment's month) lies in the school year (September to August), held by a CHECK constraint.
 
     As on the allowance payouts (benefits.payouts.models.Payout), the foreign keys are PROTECT in
     Django but carry no database trigger (db_constraint=False): the run's one statement takes every
     key from the grant row it pays (and the run it locks), referenced rows are never deleted, and
-    the deferred checks cost the run's COMMIT four index probes per line."""
+    the deferred checks cost the run's COMMIT four index probes per line.
 
+    Indexes: the primary key and `run` only (each index is paid for by every line the run writes):
+    a grant's lines are found through the key (GrantPayout.of_grant: its student, school year and
+    instalments 1-12); a run's lines through `run`, since a grant approved late is paid its earlier
+    instalments in a later run, so the key does not tell the run."""
+
+    id = models.BigIntegerField(_("grant line number"), primary_key=True, editable=False)
     run = models.ForeignKey(
         "benefits.PayoutRun", verbose_name=_("payout run"), on_delete=models.PROTECT, related_name="grant_payouts", db_constraint=False
     )  # indexed: the run's lines (totals, the bank file, the run page, a recomputation)
-    grant = models.ForeignKey(Grant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="payouts", db_constraint=False)
-    # No index of its own: the unique constraint (child, school_year, instalment) leads with it.
+    # No index: a grant's lines are found through the key (of_grant); grants are never deleted.
+    grant = models.ForeignKey(
+        Grant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="payouts", db_index=False, db_constraint=False
+    )
     child = models.ForeignKey(
         "cases.Child", verbose_name=_("student"), on_delete=models.PROTECT, related_name="grant_payouts", db_index=False, db_constraint=False
     )
@@ -190,7 +232,7 @@ class GrantPayout(models.Model):
         verbose_name = _("grant instalment")
         verbose_name_plural = _("grant instalments")
         constraints = [
-            models.UniqueConstraint(fields=["child", "school_year", "instalment"], name="grant_payout_once_per_instalment"),
+            models.CheckConstraint(condition=Q(id=GRANT_PAYOUT_KEY), name="grant_payout_key_is_student_year_instalment"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="grant_payout_amount_not_negative"),
             models.CheckConstraint(condition=Q(instalment__gte=1, instalment__lte=12), name="grant_payout_instalment_range"),
             models.CheckConstraint(
@@ -205,3 +247,14 @@ class GrantPayout(models.Model):
     def __str__(self) -> str:
         return f"{self.child_id} {self.school_year} #{self.instalment} {self.amount}"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.id is None:
+            self.id = grant_payout_id(self.child_id, self.school_year, self.instalment)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def of_grant(grant: Grant) -> Q:
+        """A grant's lines, through the primary key (there is no index on `grant`): the keys of its
+        student and school year, instalments 1 to 12."""
+        keys = [grant_payout_id(grant.child_id, grant.school_year, n) for n in range(1, 13)]
+        return Q(pk__in=keys, grant_id=grant.id)

@@ -48,7 +48,7 @@ def grant_get(*, user, grant_id) -> Grant:
 
 def grant_payouts_of(*, grant: Grant) -> models.QuerySet[GrantPayout]:
     """A grant's instalments paid (the grant already read through grant_get)."""
-    return GrantPayout.objects.filter(grant=grant).select_related("run").order_by("instalment")
+    return GrantPayout.objects.filter(GrantPayout.of_grant(grant)).select_related("run").order_by("instalment")
 
 
 def grants_active_in(*, region, month: datetime.date) -> models.QuerySet[Grant]:

@@ -6,7 +6,7 @@ Eligibility is one function (grant_eligibility). Instalments are written by one 
 INSERT … SELECT … ON CONFLICT DO NOTHING (grant_payouts_statements), sent by the payout run in the
 round trip of its other lines, in its per-county transaction (benefits/payouts/services.py,
 _payout_run_compute; grant_payouts_insert on SQLite); a student, school year
-and instalment is paid once, held by the unique constraint grant_payout_once_per_instalment.
+and instalment is paid once, held by the primary key (benefits.grants.models.grant_payout_id).
 """
 
 import datetime
@@ -20,7 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.enrollments.models import Enrollment
-from benefits.grants.models import Frequency, Grant, GrantKind, GrantPayout, GrantStandard, StudyLevel
+from benefits.grants.models import (
+    GRANT_EPOCH_YEAR,
+    GRANT_INSTALMENT_BITS,
+    Frequency,
+    Grant,
+    GrantKind,
+    GrantPayout,
+    GrantStandard,
+    StudyLevel,
+    grant_payout_id,
+)
 from benefits.grants.resolve import grant_standard_resolve
 from benefits.grants.schedule import (
     instalment_month_check,
@@ -30,7 +40,7 @@ from benefits.grants.schedule import (
     school_year_months,
     school_year_of,
 )
-from benefits.payouts.models import PayoutRun
+from benefits.payouts.models import PAYOUT_CHILD_BITS, PayoutRun
 from cases.applications.services import _may_receive_at, _receiving_township, household_county
 from cases.children.categories import Category
 from cases.children.lookups import id_number_lookup
@@ -279,7 +289,7 @@ def grant_end(*, by, grant_id: int, reason: str, end_month=None) -> Grant:
         last = instalment_month_check(school_year=grant.school_year, month=month, field="end_month")
     else:  # this month, within the school year (before it starts: nothing is paid)
         last = min(max(month_start(timezone.localdate()), add_months(first, -1)), final)
-    paid = GrantPayout.objects.filter(grant=grant, month__gt=last).order_by("-month").values_list("month", flat=True).first()
+    paid = GrantPayout.objects.filter(GrantPayout.of_grant(grant), month__gt=last).order_by("-month").values_list("month", flat=True).first()
     if paid is not None:
         raise field_error("end_month", _("An instalment of %(m)s has already been paid: end the grant from that month.") % {"m": paid.strftime("%Y-%m")})
     grant.status, grant.end_month, grant.ended_on = Grant.Status.ENDED, last, timezone.localdate()
@@ -349,12 +359,14 @@ def grant_standard_create(
 # The instalments of a county's grants due by the run's month and not paid yet, in one statement.
 # Mirrors benefits.grants.schedule.instalment_schedule (months: September + (n-1) × 12/instalments;
 # amounts: the share rounded down to the fen, the remainder on the last). The unique constraint
-# (child, school_year, instalment) with ON CONFLICT DO NOTHING pays each instalment once, whichever
-# run, worker or retry gets there first. Placeholders: run, county, month.
-_INSERT_SQL = """
+# The primary key (student, school year, instalment: grant_payout_id, in SQL as the CHECK
+# constraint has it) with ON CONFLICT DO NOTHING pays each instalment once, whichever run, worker or
+# retry gets there first. Placeholders: run, county, month.
+_INSERT_SQL = f"""
 WITH ins AS (
-    INSERT INTO benefits_grantpayout (run_id, grant_id, child_id, school_year, instalment, month, amount, standard_id)
-    SELECT %s, g.id, g.child_id, g.school_year, s.n, s.month,
+    INSERT INTO benefits_grantpayout (id, run_id, grant_id, child_id, school_year, instalment, month, amount, standard_id)
+    SELECT ((((substr(g.school_year, 1, 4)::bigint - {GRANT_EPOCH_YEAR}) << {GRANT_INSTALMENT_BITS}) | s.n) << {PAYOUT_CHILD_BITS}) | g.child_id,
+           %s, g.id, g.child_id, g.school_year, s.n, s.month,
            CASE WHEN s.n = g.instalments
                 THEN g.annual_amount - trunc(g.annual_amount / g.instalments, 2) * (g.instalments - 1)
                 ELSE trunc(g.annual_amount / g.instalments, 2) END,
@@ -367,11 +379,11 @@ WITH ins AS (
     ) s
     WHERE g.county_id = %s AND g.status IN ('approved', 'ended')
       AND s.month <= %s AND (g.end_month IS NULL OR s.month <= g.end_month)
-    ON CONFLICT (child_id, school_year, instalment) DO NOTHING
+    ON CONFLICT (id) DO NOTHING
     RETURNING amount
 )
 SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM ins
-"""
+"""  # noqa: S608 - the key's constants and %s placeholders only
 
 
 def grant_payouts_statements(run: PayoutRun, *, discard_own: bool = False) -> list[tuple[str, list]]:
@@ -412,7 +424,8 @@ def grant_payouts_insert(*, run: PayoutRun) -> tuple[int, Decimal]:
         assert g.annual_amount is not None and g.instalments is not None  # approved: held by grant_approved_has_amount
         for n, month, amount in instalment_schedule(school_year=g.school_year, annual_amount=g.annual_amount, instalments=g.instalments):
             if month <= run.month and (g.end_month is None or month <= g.end_month):
-                rows.append(GrantPayout(run=run, grant=g, child_id=g.child_id, school_year=g.school_year, instalment=n, month=month, amount=amount, standard_id=g.standard_id))
+                key = grant_payout_id(g.child_id, g.school_year, n)
+                rows.append(GrantPayout(id=key, run=run, grant=g, child_id=g.child_id, school_year=g.school_year, instalment=n, month=month, amount=amount, standard_id=g.standard_id))
     GrantPayout.objects.bulk_create(rows, ignore_conflicts=True)
     agg = GrantPayout.objects.filter(run=run).aggregate(n=Count("id"), s=Sum("amount"))
     return grant_payouts_record(run, agg["n"], agg["s"] or 0)

@@ -100,8 +100,18 @@ def _value_for(fld, world: World, regions, marker: str):
     raise LookupError(f"no value for {type(fld).__name__}")
 
 
+def _derived_key(model) -> bool:
+    """Models whose primary key is their guarantee, derived from their own columns (a payout's
+    child and month, a grant line's student, school year and instalment: save() computes it, a
+    CHECK constraint holds it): made under that key, not the world's."""
+    from benefits.grants.models import GrantPayout
+    from benefits.payouts.models import Payout
+
+    return model in (Payout, GrantPayout)
+
+
 def _generic_create(model, world: World, regions, marker: str):
-    kwargs = {"pk": world.pk}
+    kwargs = {} if _derived_key(model) else {"pk": world.pk}
     for fld in model._meta.concrete_fields:
         if fld.primary_key or fld.auto_created:
             continue

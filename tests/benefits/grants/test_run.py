@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from benefits.grants.models import GrantPayout
+from benefits.grants.models import GrantPayout, grant_payout_id
 from benefits.grants.schedule import instalment_schedule
 from benefits.grants.services import grant_end
 from benefits.payouts.models import Payout, PayoutRun
@@ -73,6 +73,31 @@ def test_the_database_refuses_a_second_payment_and_a_month_outside_the_school_ye
     with pytest.raises(IntegrityError), transaction.atomic():
         GrantPayout.objects.create(**values, instalment=12, month=datetime.date(2027, 9, 1))
     assert GrantPayout.objects.count() == 2
+
+
+def test_a_line_is_keyed_by_its_student_school_year_and_instalment(approved_grant, regions):
+    run = _run(regions, datetime.date(2026, 10, 1))
+    keys = list(GrantPayout.objects.filter(run=run).order_by("instalment").values_list("id", flat=True))
+    assert keys == [grant_payout_id(approved_grant.child_id, "2026-2027", n) for n in (1, 2)]
+    # the grant's lines are found through those keys (no index on `grant`)
+    assert [p.instalment for p in GrantPayout.objects.filter(GrantPayout.of_grant(approved_grant)).order_by("instalment")] == [1, 2]
+
+
+def test_the_database_refuses_a_line_under_another_key(approved_grant, regions):
+    """Whoever writes: a line whose key is not its student, school year and instalment (which
+    would let the same instalment be paid twice under two keys) is refused by the CHECK."""
+    run = _run(regions, datetime.date(2026, 10, 1))
+    values = dict(run=run, grant=approved_grant, child=approved_grant.child, school_year="2026-2027", amount=Decimal("1"), standard=None)
+    for wrong in (grant_payout_id(approved_grant.child_id, "2026-2027", 4), 12345):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            GrantPayout.objects.create(id=wrong, **values, instalment=3, month=datetime.date(2026, 11, 1))
+    assert GrantPayout.objects.count() == 2
+
+
+def test_a_line_key_refuses_what_it_cannot_hold():
+    for child_id, school_year, instalment in ((0, "2026-2027", 1), (1 << 34, "2026-2027", 1), (5, "1999-2000", 1), (5, "2026-2027", 13)):
+        with pytest.raises(ValueError):
+            grant_payout_id(child_id, school_year, instalment)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the run's SQL")
