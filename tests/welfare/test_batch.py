@@ -213,3 +213,19 @@ def test_one_statement_updates_the_row_writes_its_history_copy_and_one_more_row(
     # Copies of the row as each UPDATE left it, by no user (a job).
     assert rows == [("draft", 7, Decimal("70.00"), "~", None), ("approved", 7, Decimal("70.00"), "~", None)]
     assert AuditLog.objects.filter(action="test.with_history", target_id=str(run.id)).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+def test_its_statements_are_prepared_once_per_connection_and_djangos_own_never(regions):
+    """execute_batch's statements are prepared on the connection (the payout run sends the same
+    ones for every county): Django turns psycopg's prepared statements off unless the settings ask
+    (welfare.settings.base.prepared_statements); Django's own queries are not prepared."""
+    sql = "SELECT count(*) FROM welfare_region WHERE level = %s"
+    for level in ("county", "village"):
+        assert execute_batch([(sql, [level])])[0][1][0][0] >= 1
+    Region.objects.filter(level="county").count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared.count("SELECT count(*) FROM welfare_region WHERE level = $1") == 1
+    assert not any('"welfare_region"' in text for text in prepared)

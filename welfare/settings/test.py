@@ -1,7 +1,7 @@
 """Settings for the test suite: fast hashing, in-memory e-mail; the database comes from DATABASE_URL."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, prepared_statements
 
 # The suite runs on the real PostgreSQL of the machine unless DATABASE_URL says otherwise.
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/welfare")}
@@ -10,6 +10,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The audit log's trigger refuses TRUNCATE (welfare/security.py) unless the connection turns
     # this on: only the suite does, whose transactional tests flush every table with TRUNCATE.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c welfare.allow_audit_truncate=on"
+    prepared_statements(DATABASES["default"])
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
