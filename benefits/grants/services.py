@@ -358,10 +358,10 @@ def grant_standard_create(
 
 # The instalments of a county's grants due by the run's month and not paid yet, in one statement.
 # Mirrors benefits.grants.schedule.instalment_schedule (months: September + (n-1) × 12/instalments;
-# amounts: the share rounded down to the fen, the remainder on the last). The unique constraint
-# The primary key (student, school year, instalment: grant_payout_id, in SQL as the CHECK
-# constraint has it) with ON CONFLICT DO NOTHING pays each instalment once, whichever run, worker or
-# retry gets there first. Placeholders: run, county, month.
+# amounts: the share rounded down to the fen, the remainder on the last). The primary key (student,
+# school year, instalment: grant_payout_id, in SQL; the CHECK constraint refuses any other key) with
+# ON CONFLICT DO NOTHING pays each instalment once, whichever run, worker or retry gets there first.
+# Placeholders: run, county, month.
 _INSERT_SQL = f"""
 WITH ins AS (
     INSERT INTO benefits_grantpayout (id, run_id, grant_id, child_id, school_year, instalment, month, amount, standard_id)
