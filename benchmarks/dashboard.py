@@ -547,12 +547,12 @@ def _load_grants(rng: random.Random, children_of, townships_of, runs: dict) -> d
     """Education grants, which the dashboards count: two young people in a thousand with an
     approved grant of this school year (10,000 yuan in ten instalments), paid an instalment in
     each of their county's runs of the school year so far."""
-    from benefits.grants.models import Grant, GrantPayout
+    from benefits.grants.models import Grant, GrantPayout, grant_payout_id
 
     if not runs:
         return {}
     t_grant, t_paid = Table(Grant), Table(GrantPayout)
-    gid, pid = iter(range(1, 10**9)), iter(range(1, 10**9))
+    gid = iter(range(1, 10**9))
     first_year = TODAY.year if TODAY.month >= 9 else TODAY.year - 1
     school_year = f"{first_year}-{first_year + 1}"
     months = [m for m in (datetime.date(first_year + (k + 8) // 12, (k + 8) % 12 + 1, 1) for k in range(10)) if m <= TODAY]
@@ -568,12 +568,12 @@ def _load_grants(rng: random.Random, children_of, townships_of, runs: dict) -> d
             for n, month in enumerate(months, start=1):
                 if (kid, month) in runs:
                     t_paid.add(
-                        id=next(pid), run_id=runs[(kid, month)], grant_id=g, child_id=child_id, school_year=school_year,
+                        id=grant_payout_id(child_id, school_year, n), run_id=runs[(kid, month)], grant_id=g, child_id=child_id, school_year=school_year,
                         instalment=n, month=month, amount=Decimal("1000.00"),
                     )
     t_grant.copy()
     t_paid.copy()
-    _reset_sequences([Grant, GrantPayout])
+    _reset_sequences([Grant])  # a grant line's key is its student, school year and instalment
     return {"grants": t_grant.count, "grant_instalments": t_paid.count}
 
 
