@@ -66,7 +66,7 @@ def read_together(querysets: Mapping[str, QuerySet]) -> dict[str, list[dict]]:
             continue
         shapes[name] = (compiler, _names(qs), len(statements))
         statements.append((sql, list(params)))
-    answers = execute_batch(statements) if statements else []
+    answers = execute_batch(statements, prepare=False) if statements else []  # a page's reads: once per connection
     out: dict[str, list[dict]] = {}
     for name, shape in shapes.items():
         if shape is None:
@@ -82,15 +82,17 @@ def read_together(querysets: Mapping[str, QuerySet]) -> dict[str, list[dict]]:
     return out
 
 
-def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
+def execute_batch(statements: list[tuple[str, list]], *, prepare: bool = True) -> list[tuple[int, list]]:
     """Send the statements in ONE round trip and answer each one's row count and rows (none for a
     statement that returns no rows), in the current transaction. An error in one stops the rest
     and raises it (as Django's own database error).
 
-    On PostgreSQL through psycopg's pipeline mode with server-side binding and prepared
-    statements: a statement sent again on the same connection (the next county of the payout
-    run) is neither parsed nor planned again. Statements must therefore be preparable (no SET:
-    use set_config(); placeholders whose types PostgreSQL can infer). On other databases (SQLite,
+    On PostgreSQL through psycopg's pipeline mode with server-side binding and, with `prepare`,
+    prepared statements: a statement sent again on the same connection (the next county of the
+    payout run) is neither parsed nor planned again (welfare.settings.base.prepared_statements).
+    Statements must therefore be preparable (no SET: use set_config(); placeholders whose types
+    PostgreSQL can infer). Preparing a statement sent alone costs one more round trip the first
+    time: reads sent once per connection (a page's) pass prepare=False. On other databases (SQLite,
     the embedded demo) the statements are sent one at a time, with the same answers."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
@@ -110,7 +112,7 @@ def execute_batch(statements: list[tuple[str, list]]) -> list[tuple[int, list]]:
     cursors = [psycopg.Cursor(raw) for _statement in statements]
     with db.wrap_database_errors, raw.pipeline() if len(statements) > 1 else contextlib.nullcontext():
         for bound, (sql, params) in zip(cursors, statements, strict=True):
-            bound.execute(sql, params, prepare=True)
+            bound.execute(sql, params, prepare=prepare)
     if db.queries_logged:  # as Django's debug cursor logs its statements
         db.queries_log.append({"sql": ";\n".join(sql for sql, _params in statements), "time": f"{time.monotonic() - start:.3f}"})
     # (a result's status, not `description`, which builds the columns' descriptions)

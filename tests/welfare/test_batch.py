@@ -219,11 +219,13 @@ def test_one_statement_updates_the_row_writes_its_history_copy_and_one_more_row(
 def test_its_statements_are_prepared_once_per_connection_and_djangos_own_never(regions):
     """execute_batch's statements are prepared on the connection (the payout run sends the same
     ones for every county): Django turns psycopg's prepared statements off unless the settings ask
-    (welfare.settings.base.prepared_statements); Django's own queries are not prepared."""
+    (welfare.settings.base.prepared_statements); Django's own queries, and a page's reads
+    (read_together: sent once per connection, where preparing would cost a round trip), are not."""
     sql = "SELECT count(*) FROM welfare_region WHERE level = %s"
     for level in ("county", "village"):
         assert execute_batch([(sql, [level])])[0][1][0][0] >= 1
     Region.objects.filter(level="county").count()
+    read_together({"villages": Region.objects.filter(level="village").values("code")})  # a page's reads: not prepared
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]

@@ -85,11 +85,11 @@ TEMPLATES = [
 # Embedded default: SQLite beside the code. DATABASE_URL switches to PostgreSQL (psycopg 3).
 def prepared_statements(database: dict) -> dict:
     """PostgreSQL: let welfare.batch.execute_batch prepare its statements, once per connection (the
-    payout run's statements of every county, the dashboards' reads: neither parsed nor planned
-    again). Django turns psycopg's prepared statements off unless asked (for transaction-mode
-    connection poolers); its own queries bind client-side and are never prepared either way, so
-    this concerns execute_batch alone. DATABASE_PREPARED_STATEMENTS=false turns it off behind a
-    pooler that cannot keep prepared statements."""
+    payout run's statements, sent again for every county: neither parsed nor planned again).
+    Django turns psycopg's prepared statements off unless asked (for transaction-mode connection
+    poolers); its own queries bind client-side and are never prepared either way, so this concerns
+    execute_batch alone. DATABASE_PREPARED_STATEMENTS=false turns it off behind a pooler that
+    cannot keep prepared statements."""
     if database["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         database.setdefault("OPTIONS", {})["prepare_threshold"] = 5  # psycopg's default; execute_batch asks at once
     return database
