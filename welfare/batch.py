@@ -178,7 +178,6 @@ def update_row_statement(model: type[Model], pk, **values) -> tuple[str, list]:
     return sql, [*params, model._meta.pk.get_db_prep_value(pk, db)]
 
 
-
 def update_row_with_history_statements(
     model: type[Model], pk, *, when, also: tuple[str, list] | None = None, **values
 ) -> list[tuple[str, list]]:

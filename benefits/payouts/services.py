@@ -386,7 +386,7 @@ def payout_run_compute(*, run_id: int) -> PayoutRun | None:
     """Compute a run in ONE transaction: claim it by locking its row while it is `computing` (a
     second worker waits and then finds nothing to do), insert one payout per active paid
     enrollment set-based (never twice: the primary key, and ON CONFLICT DO NOTHING whenever a
-    conflict is possible, see _insert_payouts_postgresql), include pending adjustments,
+    conflict is possible, see _write_lines_postgresql), include pending adjustments,
     store the totals and flip to draft. A crash rolls everything back; the run stays `computing`
     and the next delivery of the task completes it. Returns None when there was nothing to do."""
     try:
